@@ -1,0 +1,38 @@
+import { withAudit } from '../audit/with-audit.js'
+import { assertGrantable, requireScope } from '../authz/scopes.js'
+import { agentNotFound, isPlatformOrganization, loadAgent } from '../authz/tenancy.js'
+import type { Deps } from '../deps.js'
+import { IdpError } from '../errors.js'
+import type { RequestContext } from '../idp.js'
+import { validate } from '../internal/validate.js'
+import { UpdateAgentBody, type AgentView } from '../schemas.js'
+import { agentView } from '../views.js'
+
+/**
+ * `PATCH /agents/{id}` (agents:write): metadata, scopes (no escalation) and `status`
+ * active ↔ suspended. Suspension rejects the agent's outstanding tokens at once.
+ * @throws {IdpError} CONFLICT for a decommissioned agent, or when callers would suspend themselves.
+ */
+export async function updateAgent(deps: Deps, ctx: RequestContext, agentId: string, input: UpdateAgentBody): Promise<AgentView> {
+  requireScope(ctx, 'agents:write')
+  const body = validate(UpdateAgentBody, input)
+  const current = await loadAgent(deps, ctx, agentId)
+  if (current.status === 'decommissioned') throw new IdpError('CONFLICT', 'A decommissioned agent cannot be changed')
+  if (body.status === 'suspended' && agentId === ctx.auth.agentId) {
+    throw new IdpError('CONFLICT', 'An agent cannot suspend itself')
+  }
+  const orgId = current.organizationId
+  const updated = await withAudit(deps, async (tx, audit) => {
+    if (body.scopes !== undefined) assertGrantable(ctx, body.scopes, await isPlatformOrganization(tx, orgId))
+    const { status, ...metadata } = body
+    const row = await tx.agents.update(orgId, agentId, { ...body, updatedAt: deps.clock() })
+    if (row === null) throw agentNotFound()
+    const base = { organizationId: orgId, actor: ctx.auth.agentId, agentId, ip: ctx.ip }
+    if (Object.keys(metadata).length > 0) await audit({ ...base, action: 'agent.updated', details: { changes: metadata } })
+    if (status !== undefined && status !== current.status) {
+      await audit({ ...base, action: status === 'suspended' ? 'agent.suspended' : 'agent.reactivated' })
+    }
+    return row
+  })
+  return agentView(deps.opts.issuer, updated)
+}

@@ -1,0 +1,108 @@
+/**
+ * The composition root: resolve options, wire the ports, return the {@link Idp}. No container,
+ * just arguments.
+ *
+ * @module
+ */
+import { agentInfo } from './agent-info.js'
+import { decommissionAgent } from './agents/decommission-agent.js'
+import { getAgent, listAgents } from './agents/read-agents.js'
+import { registerAgent } from './agents/register-agent.js'
+import { updateAgent } from './agents/update-agent.js'
+import { listAudit, verifyAudit } from './audit/read-audit.js'
+import { requireScope } from './authz/scopes.js'
+import { bootstrap } from './bootstrap.js'
+import { generateCredential } from './credentials/generate-credential.js'
+import { listCredentials, revokeCredential, rotateCredential } from './credentials/manage-credentials.js'
+import type { Deps } from './deps.js'
+import { discoveryDocument } from './discovery/discovery-document.js'
+import { healthReport } from './health.js'
+import type { Idp } from './idp.js'
+import { createEventBus } from './internal/event-bus.js'
+import { randomToken } from './internal/crypto.js'
+import { createLocalKeyStore } from './memory/local-key-store.js'
+import { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
+import { createMemoryStorage } from './memory/memory-storage.js'
+import { introspectToken } from './oauth/introspect.js'
+import { revokeToken } from './oauth/revoke.js'
+import { handleTokenRequest } from './oauth/token-endpoint.js'
+import { resolveOptions, type IdpOptions } from './options.js'
+import { createOrganization } from './organizations/create-organization.js'
+import { addMember, listMembers, removeMember } from './organizations/members.js'
+import { getOrganization, listOrganizations } from './organizations/read-organizations.js'
+import { deleteOrganization, updateOrganization } from './organizations/update-organization.js'
+import { authenticateBearer, bearerFromHeader } from './tokens/verify-access-token.js'
+
+/**
+ * Creates an identity provider. Ports left out fall back to development defaults (memory storage,
+ * in-process ephemeral store, a local key store with a throw-away master key), each warning once.
+ *
+ * @example
+ * const idp = createIdp({ issuer: 'https://idp.example.com', storage, keys })
+ * const { clientId, clientSecret } = await idp.bootstrap()
+ * @throws {IdpError} CONFIG_INVALID listing every problem with the options.
+ */
+export function createIdp(options: IdpOptions): Idp {
+  const opts = resolveOptions(options)
+  const log = opts.logger.child({ component: 'idp' })
+  const warnDev = (what: string) => log.warn({ event: 'dev_default', what }, `${what}: development default in use, not for production`)
+  const storage = opts.storage ?? (warnDev('storage'), createMemoryStorage())
+  const ephemeral = opts.ephemeral ?? createMemoryEphemeralStore()
+  const keys =
+    opts.keys ??
+    (warnDev('keys'),
+    createLocalKeyStore({ storage, masterKey: randomToken(32), clock: opts.clock, logger: log }))
+  const deps: Deps = { opts, storage, ephemeral, keys, log, clock: opts.clock, events: createEventBus(log) }
+
+  return {
+    options: opts,
+    organizations: {
+      create: (ctx, input) => createOrganization(deps, ctx, input),
+      list: (ctx, query) => listOrganizations(deps, ctx, query),
+      get: (ctx, id) => getOrganization(deps, ctx, id),
+      update: (ctx, id, input) => updateOrganization(deps, ctx, id, input),
+      delete: (ctx, id) => deleteOrganization(deps, ctx, id),
+      addMember: (ctx, id, input) => addMember(deps, ctx, id, input),
+      listMembers: (ctx, id) => listMembers(deps, ctx, id),
+      removeMember: (ctx, id, agentId) => removeMember(deps, ctx, id, agentId),
+    },
+    agents: {
+      register: (ctx, input) => registerAgent(deps, ctx, input),
+      list: (ctx, query) => listAgents(deps, ctx, query),
+      get: (ctx, id) => getAgent(deps, ctx, id),
+      update: (ctx, id, input) => updateAgent(deps, ctx, id, input),
+      decommission: (ctx, id) => decommissionAgent(deps, ctx, id),
+    },
+    credentials: {
+      generate: (ctx, agentId, input) => generateCredential(deps, ctx, agentId, input),
+      list: (ctx, agentId) => listCredentials(deps, ctx, agentId),
+      rotate: (ctx, agentId, id) => rotateCredential(deps, ctx, agentId, id),
+      revoke: (ctx, agentId, id) => revokeCredential(deps, ctx, agentId, id),
+    },
+    oauth: {
+      token: (req) => handleTokenRequest(deps, req),
+      introspect: (req) => introspectToken(deps, req),
+      revoke: (req) => revokeToken(deps, req),
+    },
+    audit: {
+      list: (ctx, query) => listAudit(deps, ctx, query),
+      verify: (ctx, range) => verifyAudit(deps, ctx, range),
+    },
+    authenticate: (authorization) =>
+      authenticateBearer(
+        deps,
+        authorization !== undefined && /^bearer\s/i.test(authorization) ? bearerFromHeader(authorization) : authorization,
+      ),
+    requireScope,
+    agentInfo: (ctx) => agentInfo(deps, ctx),
+    discovery: () => discoveryDocument(opts.issuer),
+    jwks: async () => ({ keys: await keys.publicKeys() }),
+    bootstrap: (input) => bootstrap(deps, input),
+    on: (event, listener) => deps.events.on(event, listener),
+    health: () => healthReport(deps),
+    close: async () => {
+      await ephemeral.close()
+      await storage.close()
+    },
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Authorization server metadata (RFC 8414), also served as OpenID Provider configuration.
+ *
+ * @module
+ */
+import type { DiscoveryDocument } from '../idp.js'
+import { SCOPES } from '../model.js'
+import { GRANT_TYPES_SUPPORTED } from '../oauth/token-endpoint.js'
+
+/** Client authentication methods of the token, introspection and revocation endpoints. */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const
+
+export function discoveryDocument(issuer: string): DiscoveryDocument {
+  return {
+    issuer,
+    token_endpoint: `${issuer}/oauth2/token`,
+    introspection_endpoint: `${issuer}/oauth2/introspect`,
+    revocation_endpoint: `${issuer}/oauth2/revoke`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    userinfo_endpoint: `${issuer}/agent-info`,
+    scopes_supported: [...SCOPES],
+    response_types_supported: [],
+    grant_types_supported: [...GRANT_TYPES_SUPPORTED],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    access_token_signing_alg_values_supported: ['ES256'],
+    service_documentation: `${issuer}/docs`,
+  }
+}

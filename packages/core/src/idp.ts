@@ -1,0 +1,191 @@
+/**
+ * The public shape of an identity provider built by `createIdp()`. Every operation takes a
+ * {@link RequestContext} carrying the authenticated caller; the organization always comes from it,
+ * never from the request body (platform administrators excepted where documented).
+ *
+ * @module
+ */
+import type { IdpEvents } from './events.js'
+import type { Page, Scope } from './model.js'
+import type { ResolvedIdpOptions } from './options.js'
+import type {
+  AddMemberBody,
+  AgentView,
+  AuditEventView,
+  AuditVerifyView,
+  CreateCredentialBody,
+  CreateOrganizationBody,
+  CredentialView,
+  CredentialWithSecretView,
+  ListAgentsQuery,
+  ListAuditQuery,
+  ListQuery,
+  MemberView,
+  OrganizationView,
+  RegisterAgentBody,
+  UpdateAgentBody,
+  UpdateOrganizationBody,
+} from './schemas.js'
+import type { PublicJwk } from './ports/keys.js'
+
+/** Claims of an RFC 9068 access token issued by this IdP. */
+export interface AccessTokenClaims {
+  iss: string
+  sub: string
+  aud: string | string[]
+  client_id: string
+  scope: string
+  agent_id: string
+  organization_id: string
+  iat: number
+  exp: number
+  jti: string
+  /** Credential the token was issued under, and its generation (rotation invalidates older ones). */
+  credential_id: string
+  credential_generation: number
+  act?: { sub: string; act?: unknown }
+}
+
+/** The caller of an operation, established from a verified access token. */
+export interface AuthContext {
+  agentId: string
+  organizationId: string
+  clientId: string
+  scopes: readonly Scope[]
+  jti: string
+  expiresAt: Date
+  /** Holds `admin:orgs`: may address any organization. */
+  isPlatformAdmin: boolean
+  claims: AccessTokenClaims
+}
+
+/** Per-request context handed to every operation. */
+export interface RequestContext {
+  auth: AuthContext
+  requestId?: string | undefined
+  ip?: string | null | undefined
+}
+
+/** Raw inputs of an OAuth endpoint (form parameters as parsed, plus the Authorization header). */
+export interface OAuthRequest {
+  /** Form parameters; a repeated parameter (array) is rejected with `invalid_request`. */
+  params: Readonly<Record<string, string | string[] | undefined>>
+  authorization?: string | undefined
+  requestId?: string | undefined
+  ip?: string | null | undefined
+}
+
+/** Successful token response (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  scope: string
+}
+
+/** RFC 7662 introspection response. */
+export type IntrospectionResponse =
+  | { active: false }
+  | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims)
+
+/** Identity claims of the authenticated agent (`GET /agent-info`). */
+export interface AgentInfo {
+  sub: string
+  agent_id: string
+  organization_id: string
+  client_id: string
+  scope: string
+  name: string
+  agent_type: string
+  version: string
+  did: string
+  status: string
+  act?: unknown
+}
+
+/** Result of {@link Idp.bootstrap}. */
+export interface BootstrapResult {
+  /** `false` when storage already held a platform organization: nothing was created. */
+  created: boolean
+  organizationId: string
+  agentId: string
+  clientId: string
+  /** Only when `created` and the secret was generated here. */
+  clientSecret?: string
+}
+
+export interface DiscoveryDocument {
+  issuer: string
+  token_endpoint: string
+  introspection_endpoint: string
+  revocation_endpoint: string
+  jwks_uri: string
+  [key: string]: unknown
+}
+
+type Listener<K extends keyof IdpEvents> = (event: IdpEvents[K]) => void | Promise<void>
+
+export interface Idp {
+  readonly options: ResolvedIdpOptions
+  readonly organizations: {
+    create(ctx: RequestContext, input: CreateOrganizationBody): Promise<OrganizationView>
+    list(ctx: RequestContext, query: ListQuery): Promise<Page<OrganizationView>>
+    get(ctx: RequestContext, organizationId: string): Promise<OrganizationView>
+    update(ctx: RequestContext, organizationId: string, input: UpdateOrganizationBody): Promise<OrganizationView>
+    delete(ctx: RequestContext, organizationId: string): Promise<void>
+    addMember(ctx: RequestContext, organizationId: string, input: AddMemberBody): Promise<MemberView>
+    listMembers(ctx: RequestContext, organizationId: string): Promise<{ items: MemberView[] }>
+    removeMember(ctx: RequestContext, organizationId: string, agentId: string): Promise<void>
+  }
+  readonly agents: {
+    register(ctx: RequestContext, input: RegisterAgentBody): Promise<AgentView>
+    list(ctx: RequestContext, query: ListAgentsQuery): Promise<Page<AgentView>>
+    get(ctx: RequestContext, agentId: string): Promise<AgentView>
+    update(ctx: RequestContext, agentId: string, input: UpdateAgentBody): Promise<AgentView>
+    /** Decommissions: credentials revoked, outstanding tokens rejected. Irreversible. */
+    decommission(ctx: RequestContext, agentId: string): Promise<void>
+  }
+  readonly credentials: {
+    generate(ctx: RequestContext, agentId: string, input: CreateCredentialBody): Promise<CredentialWithSecretView>
+    list(ctx: RequestContext, agentId: string): Promise<{ items: CredentialView[] }>
+    rotate(ctx: RequestContext, agentId: string, credentialId: string): Promise<CredentialWithSecretView>
+    revoke(ctx: RequestContext, agentId: string, credentialId: string): Promise<void>
+  }
+  readonly oauth: {
+    /** `POST /oauth2/token`. @throws {IdpError} with an OAuth mapping on every failure. */
+    token(req: OAuthRequest): Promise<TokenResponse>
+    /** `POST /oauth2/introspect` (client-authenticated, `tokens:read`). */
+    introspect(req: OAuthRequest): Promise<IntrospectionResponse>
+    /** `POST /oauth2/revoke`: always resolves for a well-formed, client-authenticated request. */
+    revoke(req: OAuthRequest): Promise<void>
+  }
+  readonly audit: {
+    list(ctx: RequestContext, query: ListAuditQuery): Promise<Page<AuditEventView>>
+    verify(ctx: RequestContext, range: { from?: number | undefined; to?: number | undefined }): Promise<AuditVerifyView>
+  }
+  /**
+   * Verifies a bearer access token, given the `Authorization` header value (`Bearer <token>`) or
+   * the bare token (signature, `typ`, issuer, audience, expiry, revocation, and
+   * the live status of its credential, agent and organization).
+   * @throws {IdpError} INVALID_TOKEN
+   */
+  authenticate(authorization: string | undefined): Promise<AuthContext>
+  /** @throws {IdpError} INSUFFICIENT_SCOPE */
+  requireScope(ctx: RequestContext, scope: Scope): void
+  agentInfo(ctx: RequestContext): Promise<AgentInfo>
+  discovery(): DiscoveryDocument
+  jwks(): Promise<{ keys: readonly PublicJwk[] }>
+  /** Creates the platform organization and its administrator client on empty storage (idempotent). */
+  bootstrap(input?: { clientId?: string | undefined; clientSecret?: string | undefined }): Promise<BootstrapResult>
+  /** Subscribes to an event emitted after commit. Returns an unsubscribe function. */
+  on<K extends keyof IdpEvents>(event: K, listener: Listener<K>): () => void
+  /** Per-dependency health (database, cache, key store) with latency. */
+  health(): Promise<HealthReport>
+  close(): Promise<void>
+}
+
+export type DependencyStatus = 'healthy' | 'degraded' | 'unreachable'
+export interface HealthReport {
+  status: DependencyStatus
+  dependencies: Record<'database' | 'cache' | 'keyStore', { status: DependencyStatus; latencyMs: number }>
+}

@@ -1,0 +1,96 @@
+/**
+ * `@sentryagent/core`: the framework-agnostic identity engine for AI agents.
+ *
+ * @module
+ */
+
+// composition
+export { createIdp } from './create-idp.js'
+export type {
+  AccessTokenClaims,
+  AgentInfo,
+  AuthContext,
+  BootstrapResult,
+  DependencyStatus,
+  DiscoveryDocument,
+  HealthReport,
+  Idp,
+  IntrospectionResponse,
+  OAuthRequest,
+  RequestContext,
+  TokenResponse,
+} from './idp.js'
+export { DEFAULTS, resolveOptions } from './options.js'
+export type { IdpOptions, ResolvedIdpOptions } from './options.js'
+
+// errors, events, logging
+export {
+  ERROR_CODES,
+  IdpError,
+  defineErrorCodes,
+  isIdpError,
+  registerErrorCodes,
+  toIdpError,
+  toOAuthError,
+  toProblem,
+} from './errors.js'
+export type { ErrorCodeSpec, FieldError, IdpErrorCode, IdpErrorOptions, OAuthErrorBody, OAuthErrorCode, ProblemBody } from './errors.js'
+export { AUDIT_ACTIONS } from './events.js'
+export type { AuditAction, IdpEvents } from './events.js'
+export { silentLogger } from './logger.js'
+export type { LogFn, Logger } from './logger.js'
+
+// domain
+export { AGENT_TYPES, DEPLOYMENT_ENVS, PLAN_TIERS, SCOPES } from './model.js'
+export type {
+  Agent,
+  AgentStatus,
+  AgentType,
+  AuditEvent,
+  AuditHead,
+  AuditOutcome,
+  Credential,
+  CredentialStatus,
+  DeploymentEnv,
+  MemberRole,
+  Organization,
+  OrganizationMember,
+  OrganizationStatus,
+  Page,
+  PageQuery,
+  PlanTier,
+  RevokedToken,
+  Scope,
+  SigningKeyRecord,
+} from './model.js'
+export * as schemas from './schemas.js'
+export { agentDid, didWebHost } from './views.js'
+
+// audit chain
+export { GENESIS_HASH, canonicalAuditEvent, computeAuditHash, linkAuditEvent, verifyAuditChain } from './audit/hash-chain.js'
+export type { ChainVerification, UnlinkedAuditEvent } from './audit/hash-chain.js'
+export { canonicalJson } from './internal/canonical-json.js'
+
+// ports and default adapters
+export type {
+  AgentFilter,
+  AgentRepository,
+  AuditFilter,
+  AuditRepository,
+  CredentialRepository,
+  MemberRepository,
+  NewAuditEvent,
+  OrganizationRepository,
+  RevocationRepository,
+  SigningKeyRepository,
+  Storage,
+  StorageTx,
+} from './ports/storage.js'
+export type { EphemeralStore } from './ports/ephemeral.js'
+export type { KeyStore, PublicJwk, Signer, SigningAlg } from './ports/keys.js'
+export { createMemoryStorage } from './memory/memory-storage.js'
+export { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
+export type { MemoryEphemeralStoreOptions } from './memory/memory-ephemeral-store.js'
+export { createLocalKeyStore } from './memory/local-key-store.js'
+export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
+export { decodeCursor, encodeCursor } from './internal/cursor.js'

@@ -1,0 +1,126 @@
+/**
+ * Client authentication at the token, introspection and revocation endpoints:
+ * `client_secret_basic` (RFC 6749 §2.3.1, form-urlencoded id and secret) and `client_secret_post`.
+ * Exactly one method per request. Every failure is the same `invalid_client` (no hint whether the
+ * id exists) and is audited as `auth.failed` in the client's organization when the id is known.
+ *
+ * @module
+ */
+import { withAudit } from '../audit/with-audit.js'
+import type { Deps } from '../deps.js'
+import { IdpError } from '../errors.js'
+import type { OAuthRequest } from '../idp.js'
+import { sha256Hex } from '../internal/crypto.js'
+import { constantTimeEqualHex } from '../internal/constant-time.js'
+import type { Agent, Credential } from '../model.js'
+import { param } from './params.js'
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post'
+
+/** An authenticated client: its credential and live agent. */
+export interface AuthenticatedClient {
+  credential: Credential
+  agent: Agent
+  method: ClientAuthMethod
+}
+
+/** Digest compared when the client id is unknown, so both paths cost the same. */
+const DUMMY_DIGEST = sha256Hex('sentryagent:no-such-client')
+
+const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '))
+
+function parseBasic(header: string): { clientId: string; secret: string } | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
+  if (m?.[1] === undefined) return null
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8')
+  const i = decoded.indexOf(':')
+  if (i < 1) return null
+  try {
+    return { clientId: formDecode(decoded.slice(0, i)), secret: formDecode(decoded.slice(i + 1)) }
+  } catch {
+    return null
+  }
+}
+
+function invalidClient(detail = 'Client authentication failed'): IdpError {
+  return new IdpError('INVALID_CLIENT', detail, { headers: { 'www-authenticate': 'Basic realm="agentidp", charset="UTF-8"' } })
+}
+
+/**
+ * Authenticates the client of an OAuth request.
+ * @throws {IdpError} INVALID_REQUEST when two methods are used; INVALID_CLIENT on any failure.
+ */
+export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise<AuthenticatedClient> {
+  const bodyId = param(req, 'client_id')
+  const bodySecret = param(req, 'client_secret')
+  const basic = req.authorization !== undefined && /^Basic\s/i.test(req.authorization) ? req.authorization : undefined
+  if (basic !== undefined && bodySecret !== undefined) {
+    throw new IdpError('INVALID_REQUEST', 'Use exactly one client authentication method')
+  }
+  let clientId: string
+  let secret: string
+  let method: ClientAuthMethod
+  if (basic !== undefined) {
+    const parsed = parseBasic(basic)
+    if (parsed === null) throw invalidClient('Malformed Basic credentials')
+    if (bodyId !== undefined && bodyId !== parsed.clientId) throw new IdpError('INVALID_REQUEST', 'client_id mismatch')
+    ;({ clientId, secret } = parsed)
+    method = 'client_secret_basic'
+  } else if (bodyId !== undefined && bodySecret !== undefined) {
+    clientId = bodyId
+    secret = bodySecret
+    method = 'client_secret_post'
+  } else {
+    throw invalidClient('Client authentication is required')
+  }
+
+  const credential = await deps.storage.credentials.findByClientId(clientId)
+  const secretMatches = constantTimeEqualHex(sha256Hex(secret), credential?.secretHash ?? DUMMY_DIGEST)
+  if (credential === null || !secretMatches) {
+    await recordFailure(deps, req, credential, clientId, credential === null ? 'unknown_client' : 'bad_secret')
+    throw invalidClient()
+  }
+  const now = deps.clock()
+  const [agent, org] = await Promise.all([
+    deps.storage.agents.find(credential.organizationId, credential.agentId),
+    deps.storage.organizations.find(credential.organizationId),
+  ])
+  const reason =
+    credential.status !== 'active'
+      ? 'credential_revoked'
+      : credential.expiresAt !== null && credential.expiresAt <= now
+        ? 'credential_expired'
+        : agent === null || agent.status !== 'active'
+          ? 'agent_inactive'
+          : org === null || org.status !== 'active'
+            ? 'organization_inactive'
+            : null
+  if (reason !== null || agent === null) {
+    await recordFailure(deps, req, credential, clientId, reason ?? 'agent_inactive')
+    throw invalidClient()
+  }
+  return { credential, agent, method }
+}
+
+async function recordFailure(
+  deps: Deps,
+  req: OAuthRequest,
+  credential: Credential | null,
+  clientId: string,
+  reason: string,
+): Promise<void> {
+  deps.log.info({ event: 'auth.failed', reason, requestId: req.requestId }, 'client authentication failed')
+  // Unknown client ids have no organization, hence no chain to append to: they are logged only.
+  if (credential === null) return
+  await withAudit(deps, (_tx, audit) =>
+    audit({
+      organizationId: credential.organizationId,
+      action: 'auth.failed',
+      outcome: 'failure',
+      actor: credential.agentId,
+      agentId: credential.agentId,
+      ip: req.ip,
+      details: { clientId, reason },
+    }),
+  )
+}

@@ -1,0 +1,22 @@
+/**
+ * The ephemeral-state port: TTL keys and atomic counters. Memory by default, Redis in production.
+ * Losing it never loses durable state: core treats it as a cache that can be rebuilt from storage.
+ *
+ * @module
+ */
+export interface EphemeralStore {
+  /** `null` when absent or expired. */
+  get(key: string): Promise<string | null>
+  /** Sets `key` with a TTL in seconds (> 0), replacing any value. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>
+  /** SET NX: `false` when the key already existed (replay detection). */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>
+  /** Atomic GET + DEL. */
+  getAndDelete(key: string): Promise<string | null>
+  /** INCR; the TTL is set only when the key is created (fixed window), never extended. */
+  increment(key: string, ttlSeconds: number): Promise<number>
+  delete(key: string): Promise<void>
+  /** Cheap round trip for health checks; throws when unreachable. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

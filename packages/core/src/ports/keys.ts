@@ -1,0 +1,39 @@
+/**
+ * Signing-key ports. Private keys never leave their store: core assembles the JWS
+ * (`tokens/jws.ts`) and asks a {@link Signer} for the signature only; it verifies with jose.
+ *
+ * @module
+ */
+
+export type SigningAlg = 'ES256'
+
+/** A public JWK as published in the JWKS. */
+export interface PublicJwk {
+  kty: string
+  kid: string
+  alg: string
+  use: 'sig'
+  crv?: string
+  x?: string
+  y?: string
+  n?: string
+  e?: string
+}
+
+export interface Signer {
+  readonly kid: string
+  readonly alg: SigningAlg
+  /** Raw JWS signature over `data` (the ASCII signing input), encoded per RFC 7518 (ECDSA: r‖s). */
+  sign(data: Uint8Array): Promise<Uint8Array>
+}
+
+export interface KeyStore {
+  /** The signer for new tokens. */
+  current(): Promise<Signer>
+  /** Public JWKs to publish: current + retired keys still inside their grace period. */
+  publicKeys(): Promise<readonly PublicJwk[]>
+  /** Makes a new key current; the previous one stays published for the grace period. */
+  rotate(): Promise<Signer>
+  /** Cheap check for health reports; throws when the store is unusable. */
+  ping(): Promise<void>
+}

@@ -1,0 +1,269 @@
+/**
+ * JSON Schemas (TypeBox) of every REST body, query and response. The same objects validate input
+ * in core ({@link validate}) and are handed to Fastify as route schemas, so validation and the
+ * OpenAPI document cannot drift. Objects reject unknown fields (SPEC §1).
+ *
+ * @module
+ */
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
+import { AGENT_TYPES, DEPLOYMENT_ENVS, PLAN_TIERS, SCOPES } from './model.js'
+
+const strict = { additionalProperties: false } as const
+const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description === undefined ? {} : { description },
+  ) as unknown as TUnion<TLiteral<T[number]>[]>
+
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
+export const DateTime = Type.String({ format: 'date-time' })
+export const ScopeSchema = literalUnion(SCOPES, 'An authorization scope (SPEC §2).')
+export const SEMVER_PATTERN =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'
+
+// ---- organizations ---------------------------------------------------------------------------
+
+export const OrganizationView = Type.Object(
+  {
+    organizationId: Type.String(),
+    name: Type.String(),
+    slug: Type.String(),
+    planTier: literalUnion(PLAN_TIERS),
+    maxAgents: Type.Union([Type.Integer(), Type.Null()]),
+    status: literalUnion(['active', 'suspended'] as const),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Organization', ...strict },
+)
+export type OrganizationView = Static<typeof OrganizationView>
+
+export const CreateOrganizationBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    slug: Type.String({ minLength: 3, maxLength: 63, pattern: '^[a-z0-9-]+$' }),
+    planTier: Type.Optional(literalUnion(PLAN_TIERS)),
+  },
+  strict,
+)
+export type CreateOrganizationBody = Static<typeof CreateOrganizationBody>
+
+export const UpdateOrganizationBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    planTier: Type.Optional(literalUnion(PLAN_TIERS)),
+    status: Type.Optional(literalUnion(['active', 'suspended'] as const)),
+  },
+  { ...strict, minProperties: 1 },
+)
+export type UpdateOrganizationBody = Static<typeof UpdateOrganizationBody>
+
+export const MemberView = Type.Object(
+  {
+    organizationId: Type.String(),
+    agentId: Type.String(),
+    role: literalUnion(['member', 'admin'] as const),
+    createdAt: DateTime,
+  },
+  { $id: 'OrganizationMember', ...strict },
+)
+export type MemberView = Static<typeof MemberView>
+
+export const AddMemberBody = Type.Object(
+  { agentId: Id, role: Type.Optional(literalUnion(['member', 'admin'] as const)) },
+  strict,
+)
+export type AddMemberBody = Static<typeof AddMemberBody>
+
+// ---- agents ---------------------------------------------------------------------------------
+
+const Capability = Type.String({ minLength: 3, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+:[A-Za-z0-9_.*-]+$' })
+const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' })
+
+export const AgentView = Type.Object(
+  {
+    agentId: Type.String(),
+    organizationId: Type.String(),
+    name: Type.String(),
+    email: Type.Union([Type.String(), Type.Null()]),
+    agentType: literalUnion(AGENT_TYPES),
+    version: Type.String(),
+    capabilities: Type.Array(Type.String()),
+    owner: Type.String(),
+    deploymentEnv: literalUnion(DEPLOYMENT_ENVS),
+    description: Type.Union([Type.String(), Type.Null()]),
+    scopes: Type.Array(ScopeSchema),
+    isPublic: Type.Boolean(),
+    status: literalUnion(['active', 'suspended', 'decommissioned'] as const),
+    did: Type.String(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Agent', ...strict },
+)
+export type AgentView = Static<typeof AgentView>
+
+export const RegisterAgentBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.Optional(Email),
+    agentType: literalUnion(AGENT_TYPES),
+    version: Type.String({ maxLength: 64, pattern: SEMVER_PATTERN }),
+    capabilities: Type.Array(Capability, { maxItems: 100, uniqueItems: true }),
+    owner: Type.String({ minLength: 1, maxLength: 200 }),
+    deploymentEnv: literalUnion(DEPLOYMENT_ENVS),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: SCOPES.length, uniqueItems: true })),
+    isPublic: Type.Optional(Type.Boolean()),
+    organizationId: Type.Optional(Id),
+  },
+  strict,
+)
+export type RegisterAgentBody = Static<typeof RegisterAgentBody>
+
+export const UpdateAgentBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional(Type.Union([Email, Type.Null()])),
+    version: Type.Optional(Type.String({ maxLength: 64, pattern: SEMVER_PATTERN })),
+    capabilities: Type.Optional(Type.Array(Capability, { maxItems: 100, uniqueItems: true })),
+    owner: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    deploymentEnv: Type.Optional(literalUnion(DEPLOYMENT_ENVS)),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: SCOPES.length, uniqueItems: true })),
+    isPublic: Type.Optional(Type.Boolean()),
+    status: Type.Optional(literalUnion(['active', 'suspended'] as const)),
+  },
+  { ...strict, minProperties: 1 },
+)
+export type UpdateAgentBody = Static<typeof UpdateAgentBody>
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  strict,
+)
+export type ListQuery = Static<typeof ListQuery>
+
+export const ListAgentsQuery = Type.Object(
+  {
+    status: Type.Optional(literalUnion(['active', 'suspended', 'decommissioned'] as const)),
+    agentType: Type.Optional(literalUnion(AGENT_TYPES)),
+    owner: Type.Optional(Type.String({ maxLength: 200 })),
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    organizationId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  strict,
+)
+export type ListAgentsQuery = Static<typeof ListAgentsQuery>
+
+// ---- credentials ----------------------------------------------------------------------------
+
+export const CredentialView = Type.Object(
+  {
+    credentialId: Type.String(),
+    agentId: Type.String(),
+    clientId: Type.String(),
+    status: literalUnion(['active', 'revoked'] as const),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    expiresAt: Type.Union([DateTime, Type.Null()]),
+    revokedAt: Type.Union([DateTime, Type.Null()]),
+  },
+  { $id: 'Credential', ...strict },
+)
+export type CredentialView = Static<typeof CredentialView>
+
+export const CredentialWithSecretView = Type.Object(
+  {
+    credentialId: Type.String(),
+    agentId: Type.String(),
+    clientId: Type.String(),
+    clientSecret: Type.String({ description: 'Shown only in this response.' }),
+    status: literalUnion(['active', 'revoked'] as const),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    expiresAt: Type.Union([DateTime, Type.Null()]),
+    revokedAt: Type.Union([DateTime, Type.Null()]),
+  },
+  { $id: 'CredentialWithSecret', ...strict },
+)
+export type CredentialWithSecretView = Static<typeof CredentialWithSecretView>
+
+export const CreateCredentialBody = Type.Object({ expiresAt: Type.Optional(DateTime) }, strict)
+export type CreateCredentialBody = Static<typeof CreateCredentialBody>
+
+// ---- audit ----------------------------------------------------------------------------------
+
+export const AuditEventView = Type.Object(
+  {
+    eventId: Type.String(),
+    seq: Type.Integer(),
+    organizationId: Type.String(),
+    timestamp: DateTime,
+    action: Type.String(),
+    outcome: literalUnion(['success', 'failure'] as const),
+    actor: Type.String(),
+    agentId: Type.Union([Type.String(), Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    prevHash: Type.String(),
+    hash: Type.String(),
+  },
+  { $id: 'AuditEvent', ...strict },
+)
+export type AuditEventView = Static<typeof AuditEventView>
+
+export const ListAuditQuery = Type.Object(
+  {
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    agentId: Type.Optional(Id),
+    outcome: Type.Optional(literalUnion(['success', 'failure'] as const)),
+    from: Type.Optional(DateTime),
+    to: Type.Optional(DateTime),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  strict,
+)
+export type ListAuditQuery = Static<typeof ListAuditQuery>
+
+export const AuditVerifyView = Type.Object(
+  {
+    verified: Type.Boolean(),
+    checkedCount: Type.Integer(),
+    headHash: Type.Union([Type.String(), Type.Null()]),
+    brokenAtEventId: Type.Optional(Type.String()),
+  },
+  strict,
+)
+export type AuditVerifyView = Static<typeof AuditVerifyView>
+
+// ---- generic ----------------------------------------------------------------------------------
+
+/** `{ items, nextCursor }` page of `item`. */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, strict)
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String(),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem' },
+)
+
+export const OAuthErrorSchema = Type.Object(
+  { error: Type.String(), error_description: Type.Optional(Type.String()) },
+  { $id: 'OAuthError' },
+)

@@ -1,0 +1,62 @@
+/**
+ * The storage contract suite: every `Storage` implementation (memory, pg, PGlite, …) runs it, so
+ * that they agree on tenancy, null-vs-throw, uniqueness, ordering, pagination, atomicity and the
+ * audit chain exactly as documented on the port (`ports/storage.ts`).
+ *
+ * @module
+ */
+import { afterEach, beforeEach, describe } from 'vitest'
+import type { Storage } from '../ports/storage.js'
+import { agentContract } from './storage-contract/agent-contract.js'
+import { auditContract } from './storage-contract/audit-contract.js'
+import { credentialContract } from './storage-contract/credential-contract.js'
+import { organizationContract } from './storage-contract/organization-contract.js'
+import { transactionContract } from './storage-contract/transaction-contract.js'
+
+/** A storage under test and how to dispose of it. */
+export interface StorageFixture {
+  /** A storage that shares no state with any other fixture (fresh instance, schema or database). */
+  storage: Storage
+  /** Releases everything `setup` created (closes the storage, drops the schema, …). */
+  teardown(): Promise<void>
+}
+
+/**
+ * Registers the storage contract suite with vitest. `setup` runs before every test and must return
+ * an isolated, empty storage; `teardown` runs after it.
+ *
+ * @example
+ * import { describeStorageContract } from '@sentryagent/core/testing'
+ * import { createMemoryStorage } from '@sentryagent/core'
+ *
+ * describeStorageContract('memory', async () => {
+ *   const storage = createMemoryStorage()
+ *   return { storage, teardown: () => storage.close() }
+ * })
+ */
+export function describeStorageContract(name: string, setup: () => Promise<StorageFixture>): void {
+  describe(`${name}: storage contract`, () => {
+    let fixture: StorageFixture | undefined
+
+    beforeEach(async () => {
+      fixture = await setup()
+    })
+
+    afterEach(async () => {
+      const current = fixture
+      fixture = undefined
+      await current?.teardown()
+    })
+
+    const storage = (): Storage => {
+      if (fixture === undefined) throw new Error('storage contract: setup() has not run')
+      return fixture.storage
+    }
+
+    organizationContract(storage)
+    agentContract(storage)
+    credentialContract(storage)
+    auditContract(storage)
+    transactionContract(storage)
+  })
+}

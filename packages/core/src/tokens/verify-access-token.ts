@@ -1,0 +1,124 @@
+/**
+ * Verifies access tokens of this IdP: signature against the published keys (jose), `typ: at+jwt`,
+ * ES256 only (so `alg: none` and HS256-with-the-public-key are rejected), issuer, audience, expiry;
+ * then that the token is live: not revoked, its credential active at the same generation, its agent
+ * and organization active.
+ *
+ * @module
+ */
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import type { Deps } from '../deps.js'
+import { IdpError } from '../errors.js'
+import type { AccessTokenClaims, AuthContext } from '../idp.js'
+import type { PublicJwk } from '../ports/keys.js'
+import { isScope } from '../authz/scopes.js'
+
+const jwksCache = new WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>()
+
+/** Redis-style key of a revoked jti in the ephemeral store. */
+export const revokedKey = (jti: string) => `agentidp:revoked:${jti}`
+
+function invalid(detail: string, presented = true): IdpError {
+  return new IdpError('INVALID_TOKEN', detail, {
+    headers: {
+      'www-authenticate': presented ? `Bearer error="invalid_token", error_description="${detail}"` : 'Bearer',
+    },
+  })
+}
+
+function asClaims(p: JWTPayload): AccessTokenClaims | null {
+  const str = (v: unknown) => typeof v === 'string' && v.length > 0
+  if (
+    !str(p.sub) ||
+    !str(p.jti) ||
+    !str(p.client_id) ||
+    typeof p.scope !== 'string' ||
+    !str(p.organization_id) ||
+    !str(p.credential_id) ||
+    !Number.isInteger(p.credential_generation) ||
+    typeof p.exp !== 'number' ||
+    typeof p.iat !== 'number'
+  ) {
+    return null
+  }
+  return p as unknown as AccessTokenClaims
+}
+
+/** Cryptographic and claim checks only (no liveness). Returns `null` when the token is not valid. */
+export async function verifyAccessTokenSignature(deps: Deps, token: string): Promise<AccessTokenClaims | null> {
+  const keys = await deps.keys.publicKeys()
+  let jwks = jwksCache.get(keys)
+  if (jwks === undefined) {
+    jwks = createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) })
+    jwksCache.set(keys, jwks)
+  }
+  try {
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer: deps.opts.issuer,
+      audience: deps.opts.tokens.audience,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      currentDate: deps.clock(),
+      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+    })
+    return asClaims(payload)
+  } catch {
+    return null
+  }
+}
+
+/** `true` when the jti is revoked (ephemeral cache first, then durable storage). */
+export async function isRevoked(deps: Deps, jti: string): Promise<boolean> {
+  if ((await deps.ephemeral.get(revokedKey(jti))) !== null) return true
+  return deps.storage.revocations.isRevoked(jti)
+}
+
+/** Liveness of verified claims: revocation, credential generation, agent and organization status. */
+export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boolean> {
+  const [revoked, credential, agent, org] = await Promise.all([
+    isRevoked(deps, c.jti),
+    deps.storage.credentials.find(c.organization_id, c.credential_id),
+    deps.storage.agents.find(c.organization_id, c.sub),
+    deps.storage.organizations.find(c.organization_id),
+  ])
+  const now = deps.clock()
+  return (
+    !revoked &&
+    credential !== null &&
+    credential.status === 'active' &&
+    credential.generation === c.credential_generation &&
+    credential.agentId === c.sub &&
+    (credential.expiresAt === null || credential.expiresAt > now) &&
+    agent !== null &&
+    agent.status === 'active' &&
+    org !== null &&
+    org.status === 'active'
+  )
+}
+
+/** Verifies a bearer token completely. @throws {IdpError} INVALID_TOKEN */
+export async function authenticateBearer(deps: Deps, token: string | undefined): Promise<AuthContext> {
+  if (token === undefined || token === '') throw invalid('Missing bearer token', false)
+  const claims = await verifyAccessTokenSignature(deps, token)
+  if (claims === null) throw invalid('The access token is invalid or expired')
+  if (!(await isTokenLive(deps, claims))) throw invalid('The access token has been revoked')
+  const scopes = claims.scope.split(' ').filter(isScope)
+  return {
+    agentId: claims.sub,
+    organizationId: claims.organization_id,
+    clientId: claims.client_id,
+    scopes,
+    jti: claims.jti,
+    expiresAt: new Date(claims.exp * 1000),
+    isPlatformAdmin: scopes.includes('admin:orgs'),
+    claims,
+  }
+}
+
+/** Extracts the token of an `Authorization: Bearer …` header; `undefined` when absent. */
+export function bearerFromHeader(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const m = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header)
+  if (m === null) throw invalid('Malformed Authorization header')
+  return m[1]
+}

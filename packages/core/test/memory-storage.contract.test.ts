@@ -1,0 +1,7 @@
+import { createMemoryStorage } from '../src/memory/memory-storage.js'
+import { describeStorageContract } from '../src/testing/index.js'
+
+describeStorageContract('memory', async () => {
+  const storage = createMemoryStorage()
+  return { storage, teardown: () => storage.close() }
+})

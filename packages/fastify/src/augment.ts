@@ -1,0 +1,34 @@
+/**
+ * Type augmentation of Fastify for `@sentryagent/fastify`: the `idp` decorator, the request-scoped
+ * authentication context set by the bearer hook, and the per-route policy flags read by the hook and
+ * the error handler.
+ *
+ * @module
+ */
+import type { AuthContext, Idp, RequestContext } from '@sentryagent/core'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The identity provider this binding serves (`createIdp()` from `@sentryagent/core`). */
+    idp: Idp
+  }
+
+  interface FastifyRequest {
+    /**
+     * Context handed to every core operation, built by the bearer hook from a verified access token.
+     * `null` on public routes and before the hook ran.
+     */
+    ctx: RequestContext | null
+    /** The authenticated caller; `null` on public routes. */
+    auth: AuthContext | null
+  }
+
+  interface FastifyContextConfig {
+    /** Errors render as RFC 6749 §5.2 JSON (`{ error, error_description }`) instead of problem+json. */
+    oauth?: boolean
+    /** The bearer hook skips this route: no access token is required. */
+    public?: boolean
+  }
+}
+
+export {}

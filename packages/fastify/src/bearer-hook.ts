@@ -1,0 +1,72 @@
+/**
+ * The bearer authentication hook. Every route requires an RFC 6750 Bearer access token unless its
+ * `config.public` is `true`; the hook verifies the token through `idp.authenticate()` and sets
+ * `request.auth` and `request.ctx` for the handler. Core then enforces scopes and tenancy.
+ *
+ * @module
+ */
+import { IdpError, toIdpError, type Idp, type RequestContext } from '@sentryagent/core'
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is
+ * case-insensitive), or `undefined` when the header is absent or uses another scheme.
+ *
+ * @example
+ * bearerToken('Bearer eyJ…') // 'eyJ…'
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
+  if (match !== null) return match[1]
+  // A Bearer header with a malformed token is still a presented (and invalid) token.
+  return /^Bearer(\s|$)/i.test(header) ? '' : undefined
+}
+
+/** RFC 6750 §3.1: an `error` only when credentials were presented. */
+function invalidToken(presented: boolean, cause?: unknown): IdpError {
+  const challenge = presented ? 'Bearer error="invalid_token"' : 'Bearer'
+  const detail = presented ? 'The access token is invalid, expired or revoked' : 'A Bearer access token is required'
+  return new IdpError('INVALID_TOKEN', detail, { cause, headers: { 'www-authenticate': challenge } })
+}
+
+/**
+ * Authenticates `req` with its Bearer token and returns the request context.
+ *
+ * @throws {IdpError} INVALID_TOKEN when the token is missing, malformed, or rejected by core.
+ * @example
+ * const ctx = await authenticateRequest(fastify.idp, request)
+ */
+export async function authenticateRequest(idp: Idp, req: FastifyRequest): Promise<RequestContext> {
+  const token = bearerToken(req.headers.authorization)
+  if (token === undefined) throw invalidToken(false)
+  if (token === '') throw invalidToken(true)
+  let auth: Awaited<ReturnType<Idp['authenticate']>>
+  try {
+    auth = await idp.authenticate(token)
+  } catch (err) {
+    const e = toIdpError(err)
+    if (e.code !== 'INVALID_TOKEN') throw e
+    // Keep core's challenge when it gave one (it may carry error_description or a realm).
+    if (Object.keys(e.headers()).some((k) => k.toLowerCase() === 'www-authenticate')) throw e
+    throw invalidToken(true, e)
+  }
+  req.auth = auth
+  const ctx: RequestContext = { auth, requestId: req.id, ip: req.ip }
+  req.ctx = ctx
+  return ctx
+}
+
+/**
+ * Creates the `onRequest` hook that protects every non-public route. Unknown routes are left to the
+ * not-found handler so that they answer 404, not 401.
+ *
+ * @example
+ * fastify.addHook('onRequest', createBearerHook(idp))
+ */
+export function createBearerHook(idp: Idp): onRequestAsyncHookHandler {
+  return async (req) => {
+    if (req.is404 || req.routeOptions.config.public === true) return
+    await authenticateRequest(idp, req)
+  }
+}

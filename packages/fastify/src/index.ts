@@ -1,0 +1,20 @@
+/**
+ * `@sentryagent/fastify` — the Fastify binding of `@sentryagent/core`: every REST and OAuth
+ * endpoint, route schemas and OpenAPI, the bearer hook, the one error handler, and metrics.
+ *
+ * @module
+ */
+import './augment.js'
+import { sentryAgentIdp } from './plugin.js'
+
+export default sentryAgentIdp
+export { sentryAgentIdp } from './plugin.js'
+export { PLUGIN_DEFAULTS, resolvePluginOptions } from './options.js'
+export type { ResolvedSentryAgentIdpOptions, SentryAgentIdpOptions } from './options.js'
+export { idpErrorHandler, idpNotFoundHandler, sendError } from './error-handler.js'
+export { fromFastifyError } from './from-fastify-error.js'
+export { authenticateRequest, bearerToken } from './bearer-hook.js'
+export { requireContext, toOAuthRequest } from './request-context.js'
+export { createValidatorCompiler } from './validator-compiler.js'
+export { createIdpMetrics } from './metrics.js'
+export type { IdpMetrics } from './metrics.js'

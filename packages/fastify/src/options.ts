@@ -1,0 +1,80 @@
+/**
+ * Options of the `@sentryagent/fastify` plugin: one object, validated once at registration (every
+ * problem listed), defaults applied, then frozen.
+ *
+ * @module
+ */
+import { IdpError, type Idp } from '@sentryagent/core'
+
+/** Options of {@link sentryAgentIdp}. */
+export interface SentryAgentIdpOptions {
+  /** The identity provider to serve, from `createIdp()`. Required. */
+  idp: Idp
+  /** Prefix of the REST API (`/organizations`, `/agents`, …). @default '/api/v1' */
+  prefix?: string
+  /** Largest accepted request body in bytes; larger bodies answer 413. @default 1_048_576 (1 MiB) */
+  bodyLimitBytes?: number
+  /** Registers `@fastify/swagger` and serves `GET /openapi.json` (OpenAPI 3.1). @default true */
+  openapi?: boolean
+  /** Serves interactive API docs at `GET /docs` (needs `openapi`). @default true */
+  docs?: boolean
+  /** Serves Prometheus metrics at `GET /metrics`. @default true */
+  metrics?: boolean
+}
+
+/** {@link SentryAgentIdpOptions} with every default applied. */
+export interface ResolvedSentryAgentIdpOptions {
+  readonly idp: Idp
+  readonly prefix: string
+  readonly bodyLimitBytes: number
+  readonly openapi: boolean
+  readonly docs: boolean
+  readonly metrics: boolean
+}
+
+/** Default option values of the plugin. */
+export const PLUGIN_DEFAULTS = {
+  prefix: '/api/v1',
+  bodyLimitBytes: 1_048_576,
+  openapi: true,
+  docs: true,
+  metrics: true,
+} as const
+
+const isIdp = (value: unknown): value is Idp =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { authenticate?: unknown }).authenticate === 'function' &&
+  typeof (value as { on?: unknown }).on === 'function'
+
+/**
+ * Validates and freezes the plugin options.
+ *
+ * @throws {IdpError} CONFIG_INVALID listing every problem.
+ */
+export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSentryAgentIdpOptions {
+  const problems: string[] = []
+  if (!isIdp(input.idp)) problems.push('idp must be an Idp created by createIdp()')
+  const prefix = (input.prefix ?? PLUGIN_DEFAULTS.prefix).replace(/\/+$/, '')
+  if (prefix !== '' && !/^\/[A-Za-z0-9/_.-]*$/.test(prefix)) {
+    problems.push(`prefix must start with "/" and contain only URL path characters: ${JSON.stringify(input.prefix)}`)
+  }
+  const bodyLimitBytes = input.bodyLimitBytes ?? PLUGIN_DEFAULTS.bodyLimitBytes
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
+    problems.push('bodyLimitBytes must be a positive integer')
+  }
+  for (const key of ['openapi', 'docs', 'metrics'] as const) {
+    const value: unknown = input[key]
+    if (value !== undefined && typeof value !== 'boolean') problems.push(`${key} must be a boolean`)
+  }
+  if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
+  const openapi = input.openapi ?? PLUGIN_DEFAULTS.openapi
+  return Object.freeze({
+    idp: input.idp,
+    prefix,
+    bodyLimitBytes,
+    openapi,
+    docs: openapi && (input.docs ?? PLUGIN_DEFAULTS.docs),
+    metrics: input.metrics ?? PLUGIN_DEFAULTS.metrics,
+  })
+}

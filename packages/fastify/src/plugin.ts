@@ -1,0 +1,95 @@
+/**
+ * The `@sentryagent/fastify` plugin: binds an `Idp` to HTTP. It decorates `fastify.idp`, protects
+ * every non-public route with the bearer hook, renders every error through one handler, echoes
+ * `X-Request-Id`, records metrics, and registers the REST routes under `prefix` and the protocol
+ * endpoints at the root, in an encapsulated scope with its own validation policy.
+ *
+ * @module
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import './augment.js'
+import { createBearerHook } from './bearer-hook.js'
+import { idpErrorHandler, idpNotFoundHandler } from './error-handler.js'
+import { createIdpMetrics } from './metrics.js'
+import { registerOpenApi, openApiRoutes } from './openapi.js'
+import { resolvePluginOptions, type SentryAgentIdpOptions } from './options.js'
+import { agentInfoRoute } from './routes/agent-info.js'
+import { agentRoutes } from './routes/agents.js'
+import { auditRoutes } from './routes/audit.js'
+import { credentialRoutes } from './routes/credentials.js'
+import { healthRoutes } from './routes/health.js'
+import { memberRoutes } from './routes/members.js'
+import { metricsRoute } from './routes/metrics.js'
+import { oauthRoutes } from './routes/oauth.js'
+import { organizationRoutes } from './routes/organizations.js'
+import { wellKnownRoutes } from './routes/well-known.js'
+import { createValidatorCompiler } from './validator-compiler.js'
+
+const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
+  const opts = resolvePluginOptions(raw) // fails at boot, never per request
+  const { idp } = opts
+
+  // These apply to the parent instance (fastify-plugin), so plugins that depend on this one get
+  // `request.ctx`, the same error rendering and X-Request-Id without registering anything.
+  app.decorate('idp', idp)
+  app.decorateRequest('ctx', null)
+  app.decorateRequest('auth', null)
+  app.addHook('onRequest', createBearerHook(idp))
+  app.addHook('onSend', async (req, reply, payload) => {
+    void reply.header('x-request-id', req.id)
+    return payload
+  })
+  app.setErrorHandler(idpErrorHandler)
+  app.setNotFoundHandler(idpNotFoundHandler)
+
+  const metrics = opts.metrics ? createIdpMetrics(idp) : undefined
+  if (metrics !== undefined) {
+    app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
+    app.addHook('onClose', async () => metrics.close())
+  }
+  if (opts.openapi) await registerOpenApi(app)
+
+  await app.register(async (scope) => {
+    // The binding's validation policy does not depend on the host's Ajv options.
+    scope.setValidatorCompiler(createValidatorCompiler())
+    scope.addHook('onRoute', (route) => {
+      route.bodyLimit ??= opts.bodyLimitBytes
+      // Document the bearer requirement the hook enforces.
+      if (route.config?.public !== true && route.schema !== undefined) {
+        route.schema = { security: [{ bearerAuth: [] }], ...route.schema }
+      }
+    })
+
+    await scope.register(wellKnownRoutes)
+    await scope.register(healthRoutes)
+    if (metrics !== undefined) await scope.register(metricsRoute, { registry: metrics.registry })
+    if (opts.openapi) await scope.register(openApiRoutes, { docs: opts.docs })
+    await scope.register(oauthRoutes, { restPrefix: opts.prefix })
+    await scope.register(agentInfoRoute)
+    await scope.register(
+      async (rest) => {
+        await rest.register(organizationRoutes)
+        await rest.register(memberRoutes)
+        await rest.register(agentRoutes)
+        await rest.register(credentialRoutes)
+        await rest.register(auditRoutes)
+      },
+      { prefix: opts.prefix },
+    )
+  })
+}
+
+/**
+ * The Fastify plugin serving a SentryAgent identity provider.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { createIdp } from '@sentryagent/core'
+ * import { sentryAgentIdp } from '@sentryagent/fastify'
+ *
+ * const app = Fastify({ requestIdHeader: 'x-request-id' })
+ * await app.register(sentryAgentIdp, { idp: createIdp({ issuer: 'https://idp.example.com' }) })
+ * await app.listen({ port: 3000 })
+ */
+export const sentryAgentIdp = fp(plugin, { name: '@sentryagent/fastify', fastify: '5.x' })
