@@ -1,4 +1,4 @@
-import { createMemoryStorage } from '../src/memory/memory-storage.js'
+import { createMemoryStorage } from '../src/index.js'
 import { describeStorageContract } from '../src/testing/index.js'
 
 describeStorageContract('memory', async () => {

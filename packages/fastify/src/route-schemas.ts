@@ -29,16 +29,16 @@ function inline<T extends { $id?: string }>(schema: T): Omit<T, '$id'> {
 }
 
 /** Documented error responses of REST routes (problem+json). */
-export const problemResponses = {
+export const problemResponses: Readonly<Record<'4xx' | '5xx', object>> = {
   '4xx': { description: 'Problem details (RFC 9457)', ...inline(schemas.ProblemSchema) },
   '5xx': { description: 'Problem details (RFC 9457); no internals', ...inline(schemas.ProblemSchema) },
-} as const
+}
 
 /** Documented error responses of OAuth routes (RFC 6749 §5.2). */
-export const oauthErrorResponses = {
+export const oauthErrorResponses: Readonly<Record<'4xx' | '5xx', object>> = {
   '4xx': { description: 'OAuth 2.0 error (RFC 6749 §5.2)', ...inline(schemas.OAuthErrorSchema) },
   '5xx': { description: 'server_error / temporarily_unavailable', ...inline(schemas.OAuthErrorSchema) },
-} as const
+}
 
 /** `204 No Content`. */
 export const noContent = { 204: { description: 'No content', type: 'null' } } as const

@@ -21,7 +21,7 @@ const tags = ['OAuth 2.0']
 const config = { oauth: true, public: true }
 const consumes = ['application/x-www-form-urlencoded']
 // Client authentication goes in the body (client_secret_post, private_key_jwt) or in Basic auth.
-const security = [{ clientSecretBasic: [] }, {}]
+const security: Array<Record<string, string[]>> = [{ clientSecretBasic: [] }, {}]
 
 /**
  * Registers `POST /oauth2/token`, `POST <restPrefix>/token`, `POST /oauth2/introspect` and

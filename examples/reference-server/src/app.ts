@@ -1,0 +1,92 @@
+/**
+ * Composition of the reference server: storage (PostgreSQL or embedded PGlite), local key store,
+ * core IdP, the Fastify binding, pino. `build(config)` returns a ready, not yet listening server.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
+import { createIdp, createLocalKeyStore, createMemoryEphemeralStore, type BootstrapResult, type Storage } from '@sentryagent/core'
+import sentryAgentIdp from '@sentryagent/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { ServerConfig } from './config.js'
+import { createLogger } from './logger.js'
+
+/** A built server and what bootstrap did. */
+export interface ReferenceServer {
+  app: FastifyInstance
+  bootstrap: BootstrapResult
+}
+
+/** Reads the master key from the environment, or from `$DATA_DIR/master.key` (generated once, mode 0600). */
+async function resolveMasterKey(config: ServerConfig, log: Logger): Promise<string> {
+  if (config.masterKey !== undefined) return config.masterKey
+  const file = join(config.dataDir, 'master.key')
+  try {
+    return (await readFile(file, 'utf8')).trim()
+  } catch {
+    const key = randomBytes(32).toString('base64url')
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' })
+    log.warn({ event: 'dev_default', file }, 'generated a master key in the data directory; set SENTRYAGENT_MASTER_KEY in production')
+    return key
+  }
+}
+
+async function createStorage(config: ServerConfig, log: Logger): Promise<Storage> {
+  if (config.databaseUrl !== undefined) {
+    return createPostgresStorage({
+      connectionString: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      connectionTimeoutMs: config.databaseConnectionTimeoutMs,
+      ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+    })
+  }
+  log.warn({ event: 'dev_default', dataDir: config.dataDir }, 'embedded PGlite storage and in-process cache: single-node setup')
+  return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite') })
+}
+
+/** Builds the server: storage migrated, keys loaded, administrator bootstrapped. */
+export async function build(config: ServerConfig, options: { logger?: Logger } = {}): Promise<ReferenceServer> {
+  const log = options.logger ?? createLogger(config.logLevel)
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const storage = await createStorage(config, log)
+  const masterKey = await resolveMasterKey(config, log)
+  const idp = createIdp({
+    issuer: config.issuer,
+    storage,
+    ephemeral: createMemoryEphemeralStore(),
+    keys: createLocalKeyStore({ storage, masterKey, logger: log }),
+    logger: log,
+    tokens: { accessTokenTtlSeconds: config.accessTokenTtlSeconds },
+  })
+  const app = Fastify({
+    loggerInstance: log,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomBytes(12).toString('base64url'),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  })
+  await app.register(sentryAgentIdp, { idp })
+  app.addHook('onClose', () => idp.close())
+  try {
+    const bootstrap = await idp.bootstrap({ clientId: config.bootstrapClientId, clientSecret: config.bootstrapClientSecret })
+    await app.ready()
+    return { app, bootstrap }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}
+
+/** Writes generated bootstrap credentials to `$DATA_DIR/bootstrap-credentials.json` (mode 0600). */
+export async function saveBootstrapCredentials(config: ServerConfig, result: BootstrapResult): Promise<string | undefined> {
+  if (!result.created || result.clientSecret === undefined) return undefined
+  const file = join(config.dataDir, 'bootstrap-credentials.json')
+  const body = { clientId: result.clientId, clientSecret: result.clientSecret, organizationId: result.organizationId, agentId: result.agentId }
+  await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 })
+  return file
+}

@@ -1,0 +1,118 @@
+/**
+ * The ONLY reader of `process.env` in the project. Maps the environment to a frozen
+ * {@link ServerConfig}, listing every problem at once. With no environment at all the server runs on
+ * embedded defaults: PGlite under `./data`, in-process ephemeral state, a local key store whose
+ * master key is generated into `./data` on first start.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `PORT` | `3000` | TCP port |
+ * | `HOST` | `127.0.0.1` | interface to bind (`0.0.0.0` in containers) |
+ * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host |
+ * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
+ * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded PGlite in `$DATA_DIR/pglite` |
+ * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
+ * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
+ * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
+ * | `SENTRYAGENT_MASTER_KEY` | generated into `$DATA_DIR/master.key` | encrypts signing keys at rest (≥ 32 chars) |
+ * | `SENTRYAGENT_BOOTSTRAP_CLIENT_ID` / `_SECRET` | generated | platform administrator client created on first start |
+ * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
+ * | `LOG_LEVEL` | `info` | pino level |
+ *
+ * @module
+ */
+
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  readonly issuer: string
+  readonly dataDir: string
+  readonly databaseUrl: string | undefined
+  readonly databaseSchema: string | undefined
+  readonly databasePoolSize: number
+  readonly databaseConnectionTimeoutMs: number
+  readonly masterKey: string | undefined
+  readonly bootstrapClientId: string | undefined
+  readonly bootstrapClientSecret: string | undefined
+  readonly accessTokenTtlSeconds: number
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Thrown by {@link loadConfig} with every problem found. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * Reads the configuration from an environment (default `process.env`).
+ * @throws {ConfigError} listing every invalid variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
+  const problems: string[] = []
+  const str = (name: string) => {
+    const v = env[name]?.trim()
+    return v === undefined || v === '' ? undefined : v
+  }
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max}`)
+      return fallback
+    }
+    return n
+  }
+
+  const port = int('PORT', 3000, 0, 65_535)
+  const issuer = str('ISSUER') ?? `http://localhost:${port}`
+  try {
+    const u = new URL(issuer)
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push('ISSUER must be an http(s) URL')
+  } catch {
+    problems.push('ISSUER must be an http(s) URL')
+  }
+  const databaseUrl = str('DATABASE_URL')
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// connection string')
+  }
+  const schema = str('DATABASE_SCHEMA')
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier')
+  }
+  const masterKey = str('SENTRYAGENT_MASTER_KEY')
+  if (masterKey !== undefined && masterKey.length < 32) problems.push('SENTRYAGENT_MASTER_KEY must be at least 32 characters')
+  const bootstrapClientId = str('SENTRYAGENT_BOOTSTRAP_CLIENT_ID')
+  const bootstrapClientSecret = str('SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET')
+  if ((bootstrapClientId === undefined) !== (bootstrapClientSecret === undefined)) {
+    problems.push('SENTRYAGENT_BOOTSTRAP_CLIENT_ID and SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET must be set together')
+  }
+  if (bootstrapClientSecret !== undefined && bootstrapClientSecret.length < 32) {
+    problems.push('SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET must be at least 32 characters')
+  }
+  const logLevel = str('LOG_LEVEL') ?? 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
+
+  const config: ServerConfig = {
+    port,
+    host: str('HOST') ?? '127.0.0.1',
+    issuer: issuer.replace(/\/+$/, ''),
+    dataDir: str('DATA_DIR') ?? './data',
+    databaseUrl,
+    databaseSchema: schema,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),
+    masterKey,
+    bootstrapClientId,
+    bootstrapClientSecret,
+    accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    logLevel: logLevel as ServerConfig['logLevel'],
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(config)
+}
