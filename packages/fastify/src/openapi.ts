@@ -17,6 +17,10 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
+    // Core's view schemas carry `$id`s (`Agent`, `Organization`…): name the components after them.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     openapi: {
       openapi: '3.1.0',
       info: {

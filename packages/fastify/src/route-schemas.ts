@@ -30,8 +30,14 @@ function inline<T extends { $id?: string }>(schema: T): Omit<T, '$id'> {
 
 /** Documented error responses of REST routes (problem+json). */
 export const problemResponses: Readonly<Record<'4xx' | '5xx', object>> = {
-  '4xx': { description: 'Problem details (RFC 9457)', ...inline(schemas.ProblemSchema) },
-  '5xx': { description: 'Problem details (RFC 9457); no internals', ...inline(schemas.ProblemSchema) },
+  '4xx': {
+    description: 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema: inline(schemas.ProblemSchema) } },
+  },
+  '5xx': {
+    description: 'Problem details (RFC 9457); no internals',
+    content: { 'application/problem+json': { schema: inline(schemas.ProblemSchema) } },
+  },
 }
 
 /** Documented error responses of OAuth routes (RFC 6749 §5.2). */

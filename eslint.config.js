@@ -1,0 +1,42 @@
+// @ts-check
+import tseslint from 'typescript-eslint'
+import importX from 'eslint-plugin-import-x'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/data/**', 'docs-site/.vitepress/cache/**', 'bench/results/**'] },
+  ...tseslint.configs.strict,
+  {
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ conditionNames: ['@sentryagent/source', 'types', 'import', 'default'] })],
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@sentryagent/*/src/*', '**/internal/*.js'], message: 'Import the package entry point, not its internals.' }] }],
+    },
+  },
+  {
+    // Core knows no framework, driver or environment (ARCHITECTURE: packages/core).
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['fastify', 'pg', 'ioredis', 'kysely', 'pino', '@electric-sql/pglite'] }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only the reference server config reads the environment.' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/core/src/testing/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only the reference server config reads the environment.' }],
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+)

@@ -1,0 +1,23 @@
+/**
+ * The Kysely database type of the adapter: every table the migrations create.
+ *
+ * @module
+ */
+import type { AgentTable } from './tables/agent.table.js'
+import type { AuditEventTable } from './tables/audit-event.table.js'
+import type { CredentialTable } from './tables/credential.table.js'
+import type { MemberTable } from './tables/member.table.js'
+import type { OrganizationTable } from './tables/organization.table.js'
+import type { RevokedTokenTable } from './tables/revoked-token.table.js'
+import type { SigningKeyTable } from './tables/signing-key.table.js'
+
+/** Tables of `@sentryagent/adapter-postgres`, keyed by SQL name. */
+export interface Database {
+  organizations: OrganizationTable
+  organization_members: MemberTable
+  agents: AgentTable
+  credentials: CredentialTable
+  signing_keys: SigningKeyTable
+  revoked_tokens: RevokedTokenTable
+  audit_events: AuditEventTable
+}

@@ -1,0 +1,63 @@
+/**
+ * The adapter's migrations, as kysely `Migration` objects, and the one function that applies them.
+ * They run in their own bookkeeping tables (`sentryagent_migration`, `sentryagent_migration_lock`),
+ * so plugins with their own `Migrator` never interfere.
+ *
+ * @module
+ */
+import { IdpError } from '@sentryagent/core'
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import type { Database } from '../database.js'
+import { toStorageError } from '../internal/storage-errors.js'
+import { init } from './0001-init.js'
+
+/** Every migration, keyed by name; names sort in the order they apply. */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-init': init,
+})
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }
+
+/** Options of {@link migrateToLatest}. */
+export interface MigrateOptions {
+  /** Schema holding the tables and the bookkeeping tables. @default the connection's `current_schema()` */
+  schema?: string | undefined
+}
+
+/**
+ * Applies every pending migration, in one transaction under kysely's migration lock (safe when
+ * several processes start at once). Idempotent. Returns the names applied by this call.
+ *
+ * @example
+ * const applied = await migrateToLatest(db)   // [] when the schema is already current
+ *
+ * @throws {IdpError} DEPENDENCY_UNAVAILABLE when the database cannot be reached;
+ *   INTERNAL when a migration fails.
+ */
+export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions = {}): Promise<string[]> {
+  let schema = options.schema
+  try {
+    if (schema === undefined) {
+      // Pinning the schema keeps kysely from mistaking another schema's bookkeeping table for ours.
+      const row = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+      schema = row.rows[0]?.schema
+    }
+  } catch (err) {
+    throw toStorageError(err)
+  }
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'sentryagent_migration',
+    migrationLockTableName: 'sentryagent_migration_lock',
+    migrationTableSchema: schema,
+  })
+  const { error, results = [] } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName
+    const mapped = toStorageError(error)
+    if (mapped.code !== 'INTERNAL' || failed === undefined) throw mapped
+    throw new IdpError('INTERNAL', `Migration ${failed} failed`, { cause: error })
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
