@@ -55,7 +55,7 @@ describe.each(TARGETS)('bad input on $name', (target) => {
     await expectProblem(
       await raw('/api/v1/agents', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"name": ' }),
       400,
-      'VALIDATION_ERROR',
+      'INVALID_REQUEST',
     )
     const unknown = await expectProblem(
       await raw('/api/v1/agents', {

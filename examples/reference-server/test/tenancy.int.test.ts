@@ -34,25 +34,25 @@ describe.each(TARGETS)('tenant isolation on $name', (target) => {
   })
 
   const ghost = randomUUID()
-  const cases: [string, string, (ids: { agent: string; cred: string; org: string }) => string, unknown?][] = [
+  const cases: [string, string, (ids: { agent: string; cred: string; org: string }) => string, (() => unknown)?][] = [
     ['GET', 'agent', (i) => `/api/v1/agents/${i.agent}`],
-    ['PATCH', 'agent', (i) => `/api/v1/agents/${i.agent}`, { status: 'suspended' }],
+    ['PATCH', 'agent', (i) => `/api/v1/agents/${i.agent}`, () => ({ status: 'suspended' })],
     ['DELETE', 'agent', (i) => `/api/v1/agents/${i.agent}`],
     ['GET', 'credentials', (i) => `/api/v1/agents/${i.agent}/credentials`],
-    ['POST', 'credentials', (i) => `/api/v1/agents/${i.agent}/credentials`, {}],
+    ['POST', 'credentials', (i) => `/api/v1/agents/${i.agent}/credentials`, () => ({})],
     ['POST', 'rotate', (i) => `/api/v1/agents/${i.agent}/credentials/${i.cred}/rotate`],
     ['DELETE', 'credential', (i) => `/api/v1/agents/${i.agent}/credentials/${i.cred}`],
     ['GET', 'organization', (i) => `/api/v1/organizations/${i.org}`],
     ['GET', 'members', (i) => `/api/v1/organizations/${i.org}/members`],
-    ['PATCH', 'organization', (i) => `/api/v1/organizations/${i.org}`, { name: 'pwned' }],
+    ['PATCH', 'organization', (i) => `/api/v1/organizations/${i.org}`, () => ({ name: 'pwned' })],
     ['DELETE', 'organization', (i) => `/api/v1/organizations/${i.org}`],
-    ['POST', 'members', (i) => `/api/v1/organizations/${i.org}/members`, { agentId: A.agentId }],
+    ['POST', 'members', (i) => `/api/v1/organizations/${i.org}/members`, () => ({ agentId: A.agentId })],
     ['DELETE', 'member', (i) => `/api/v1/organizations/${i.org}/members/${i.agent}`],
   ]
 
   it.each(cases)('%s %s of org B answers like a missing id', async (method, _what, path, body) => {
-    const real = await http.call(method, path({ agent: B.agentId, cred: B.credentialId, org: B.organizationId }), tokenA, body)
-    const missing = await http.call(method, path({ agent: ghost, cred: ghost, org: ghost }), tokenA, body)
+    const real = await http.call(method, path({ agent: B.agentId, cred: B.credentialId, org: B.organizationId }), tokenA, body?.())
+    const missing = await http.call(method, path({ agent: ghost, cred: ghost, org: ghost }), tokenA, body?.())
     expect([403, 404]).toContain(real.status)
     expect(real.status).toBe(missing.status)
     expect(real.body?.['code']).toBe(missing.body?.['code'])

@@ -69,6 +69,8 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     await scope.register(agentInfoRoute)
     await scope.register(
       async (rest) => {
+        // The REST API speaks JSON only: any other body type is 415, not a confusing 400.
+        rest.removeContentTypeParser(['text/plain'])
         await rest.register(organizationRoutes)
         await rest.register(memberRoutes)
         await rest.register(agentRoutes)
