@@ -16,7 +16,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@sentryagent/*/src/*', '**/internal/*.js'], message: 'Import the package entry point, not its internals.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@sentryagent/*/src/*', '@sentryagent/*/dist/*'], message: 'Import the package entry point, not its internals.' }] }],
     },
   },
   {

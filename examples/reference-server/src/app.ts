@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
 import { createIdp, createLocalKeyStore, createMemoryEphemeralStore, type BootstrapResult, type Storage } from '@sentryagent/core'
 import sentryAgentIdp from '@sentryagent/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
 import { createLogger } from './logger.js'
@@ -63,7 +63,7 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     tokens: { accessTokenTtlSeconds: config.accessTokenTtlSeconds },
   })
   const app = Fastify({
-    loggerInstance: log,
+    loggerInstance: log as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomBytes(12).toString('base64url'),
     trustProxy: false,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PGlite, type PGliteInterface } from '@electric-sql/pglite'
+import type { PGliteInterface } from '@electric-sql/pglite'
 import { IdpError, silentLogger, type Logger, type Storage } from '@sentryagent/core'
 import { Kysely } from 'kysely'
 import type { Database } from './database.js'
@@ -43,7 +43,8 @@ export async function createPgliteStorage(options: PgliteStorageOptions = {}): P
   }
   const logger = options.logger ?? silentLogger
   const owned = options.pglite === undefined
-  const pglite = options.pglite ?? new PGlite(options.dataDir)
+  // Loaded on demand: PGlite is an optional peer, and `pg`-only installs never load its WebAssembly.
+  const pglite = options.pglite ?? new (await import('@electric-sql/pglite')).PGlite(options.dataDir)
   const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite) })
   const close = async (): Promise<void> => {
     await db.destroy()

@@ -5,7 +5,7 @@
  * @module
  */
 import { IdpError, silentLogger, type Logger, type Storage } from '@sentryagent/core'
-import { CompiledQuery, Kysely, PostgresDialect, type DatabaseConnection } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
 import { createKyselyStorage } from './internal/create-kysely-storage.js'
@@ -74,6 +74,22 @@ function sessionSetup(options: PostgresStorageOptions): ((c: DatabaseConnection)
 }
 
 /**
+ * Creates `schema` when missing. `create schema if not exists` races when several processes start at
+ * once (both see it missing, one fails on pg_namespace's unique index), so creation is serialised
+ * with a transaction-scoped advisory lock.
+ */
+async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`sentryagent.schema:${schema}`}, 0))`.execute(trx)
+      await trx.schema.createSchema(schema).ifNotExists().execute()
+    })
+  } catch (err) {
+    throw toStorageError(err)
+  }
+}
+
+/**
  * Connects to PostgreSQL and returns a `Storage` on it, after creating `schema` and applying
  * pending migrations (unless `migrate: false`).
  *
@@ -107,13 +123,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   // A pool passed in belongs to the caller: destroying kysely would end it.
   const close = owned ? () => db.destroy() : async () => undefined
   try {
-    if (options.schema !== undefined) {
-      await db.schema
-        .createSchema(options.schema)
-        .ifNotExists()
-        .execute()
-        .catch((err: unknown) => Promise.reject(toStorageError(err)))
-    }
+    if (options.schema !== undefined) await ensureSchema(db, options.schema)
     if (options.migrate ?? true) {
       for (const name of await migrateToLatest(db, { schema: options.schema })) {
         logger.info({ migration: name }, 'applied migration')

@@ -126,7 +126,7 @@ describe.runIf(await serviceReachable('postgres', probePostgres))('a pool passed
         'select current_setting($1) as timeout, current_setting($2) as path',
         ['statement_timeout', 'search_path'],
       )
-      expect(settings.rows[0]).toStrictEqual({ timeout: '1234ms', path: '"public"' })
+      expect(settings.rows[0]).toStrictEqual({ timeout: '1234ms', path: 'public' })
     } finally {
       await pool.end()
     }
