@@ -39,12 +39,14 @@ describe.each(TARGETS)('README walk-through on $name', (target) => {
 
   it.runIf(toolsPresent)('runs every step of the README successfully', async () => {
     const script = await readmeWalkthrough()
-    const { stdout } = await run('bash', ['-c', script], {
+    // Strict mode here (the README leaves it out so that pasting it never closes a user's shell).
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
       env: { ...process.env, IDP: server.url, ADMIN_ID, ADMIN_SECRET },
       timeout: 60_000,
     })
-    expect(stdout).toContain('old token and old secret rejected')
-    expect(stdout).toContain('revoked token rejected')
+    expect(stdout).toContain('old token rejected (401)')
+    expect(stdout).toContain('old secret rejected (401)')
+    expect(stdout).toContain('revoked token rejected (401)')
     expect(stdout).toMatch(/"active": true/)
     expect(stdout).toMatch(/"did": "did:web:127\.0\.0\.1%3A\d+:agents:/)
 

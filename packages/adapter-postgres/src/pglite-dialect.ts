@@ -29,7 +29,6 @@ function createConnection(pglite: PGliteInterface): DatabaseConnection {
         numAffectedRows: result.affectedRows === undefined ? undefined : BigInt(result.affectedRows),
       }
     },
-    // eslint-disable-next-line require-yield -- the interface requires a generator
     async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
       throw new Error('The PGlite dialect does not support streaming')
     },

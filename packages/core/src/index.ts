@@ -87,6 +87,8 @@ export type {
   StorageTx,
 } from './ports/storage.js'
 export type { EphemeralStore } from './ports/ephemeral.js'
+export type { SecretStore } from './ports/secrets.js'
+export { createMemorySecretStore } from './memory/memory-secret-store.js'
 export type { KeyStore, PublicJwk, Signer, SigningAlg } from './ports/keys.js'
 export { createMemoryStorage } from './memory/memory-storage.js'
 export { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
