@@ -13,6 +13,7 @@ import sentryAgentIdp from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
+import { startAuditJobs } from './audit-jobs.js'
 import { createLogger } from './logger.js'
 
 /** A built server and what bootstrap did. */
@@ -71,7 +72,11 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     return503OnClosing: true,
   })
   await app.register(sentryAgentIdp, { idp })
-  app.addHook('onClose', () => idp.close())
+  const stopAuditJobs = startAuditJobs(idp, config, log)
+  app.addHook('onClose', async () => {
+    stopAuditJobs()
+    await idp.close()
+  })
   try {
     const bootstrap = await idp.bootstrap({ clientId: config.bootstrapClientId, clientSecret: config.bootstrapClientSecret })
     await app.ready()

@@ -17,6 +17,8 @@
  * | `SENTRYAGENT_MASTER_KEY` | generated into `$DATA_DIR/master.key` | encrypts signing keys at rest (≥ 32 chars) |
  * | `SENTRYAGENT_BOOTSTRAP_CLIENT_ID` / `_SECRET` | generated | platform administrator client created on first start |
  * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
+ * | `AUDIT_RETENTION_DAYS` | `90` | audit events older than this are purged (0 = keep forever) |
+ * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
  * | `LOG_LEVEL` | `info` | pino level |
  *
  * @module
@@ -35,6 +37,8 @@ export interface ServerConfig {
   readonly bootstrapClientId: string | undefined
   readonly bootstrapClientSecret: string | undefined
   readonly accessTokenTtlSeconds: number
+  readonly auditRetentionDays: number
+  readonly auditCheckpointIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
@@ -111,6 +115,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bootstrapClientId,
     bootstrapClientSecret,
     accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
+    auditCheckpointIntervalSeconds: int('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     logLevel: logLevel as ServerConfig['logLevel'],
   }
   if (problems.length > 0) throw new ConfigError(problems)

@@ -4,8 +4,10 @@
  * @module
  */
 import type { AgentTable } from './tables/agent.table.js'
+import type { AuditCheckpointTable } from './tables/audit-checkpoint.table.js'
 import type { AuditEventTable } from './tables/audit-event.table.js'
 import type { CredentialTable } from './tables/credential.table.js'
+import type { DelegationTable } from './tables/delegation.table.js'
 import type { MemberTable } from './tables/member.table.js'
 import type { OrganizationTable } from './tables/organization.table.js'
 import type { RevokedTokenTable } from './tables/revoked-token.table.js'
@@ -19,5 +21,7 @@ export interface Database {
   credentials: CredentialTable
   signing_keys: SigningKeyTable
   revoked_tokens: RevokedTokenTable
+  delegations: DelegationTable
   audit_events: AuditEventTable
+  audit_checkpoints: AuditCheckpointTable
 }

@@ -9,6 +9,16 @@ import { decommissionAgent } from './agents/decommission-agent.js'
 import { getAgent, listAgents } from './agents/read-agents.js'
 import { registerAgent } from './agents/register-agent.js'
 import { updateAgent } from './agents/update-agent.js'
+import {
+  auditEventProof,
+  checkpointAllOrganizations,
+  checkpointOfSize,
+  createCheckpoint,
+  exportAudit,
+  latestCheckpoint,
+} from './audit/checkpoint-operations.js'
+import { createAuditBatcher } from './audit/group-commit.js'
+import { DEFAULT_AUDIT_RETENTION_DAYS, purgeExpiredAudit } from './audit/retention.js'
 import { listAudit, verifyAudit } from './audit/read-audit.js'
 import { requireScope } from './authz/scopes.js'
 import { bootstrap } from './bootstrap.js'
@@ -19,6 +29,7 @@ import { discoveryDocument } from './discovery/discovery-document.js'
 import { healthReport } from './health.js'
 import type { Idp } from './idp.js'
 import { createEventBus } from './internal/event-bus.js'
+import { listenForKeyRotations, rotateSigningKey, rotateSigningKeyIfDue } from './keys/rotate-signing-key.js'
 import { randomToken } from './internal/crypto.js'
 import { createLocalKeyStore } from './memory/local-key-store.js'
 import { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
@@ -52,7 +63,10 @@ export function createIdp(options: IdpOptions): Idp {
     opts.keys ??
     (warnDev('keys'),
     createLocalKeyStore({ storage, masterKey: randomToken(32), clock: opts.clock, logger: log }))
-  const deps: Deps = { opts, storage, ephemeral, keys, log, clock: opts.clock, events: createEventBus(log) }
+  const base = { opts, storage, ephemeral, keys, log, clock: opts.clock, events: createEventBus(log) }
+  const deps: Deps = { ...base, auditBatcher: createAuditBatcher(base) }
+
+  const stopKeyListener = listenForKeyRotations(deps)
 
   return {
     options: opts,
@@ -87,6 +101,13 @@ export function createIdp(options: IdpOptions): Idp {
     audit: {
       list: (ctx, query) => listAudit(deps, ctx, query),
       verify: (ctx, range) => verifyAudit(deps, ctx, range),
+      createCheckpoint: (ctx) => createCheckpoint(deps, ctx),
+      latestCheckpoint: (ctx) => latestCheckpoint(deps, ctx),
+      checkpointOfSize: (ctx, size) => checkpointOfSize(deps, ctx, size),
+      proof: (ctx, eventId, size) => auditEventProof(deps, ctx, eventId, size),
+      export: (ctx, range) => exportAudit(deps, ctx, range),
+      checkpointAll: () => checkpointAllOrganizations(deps),
+      purgeExpired: (days = DEFAULT_AUDIT_RETENTION_DAYS) => purgeExpiredAudit(deps, days),
     },
     authenticate: (authorization) =>
       authenticateBearer(
@@ -100,7 +121,14 @@ export function createIdp(options: IdpOptions): Idp {
     bootstrap: (input) => bootstrap(deps, input),
     on: (event, listener) => deps.events.on(event, listener),
     health: () => healthReport(deps),
+    signingKeys: {
+      rotate: (ctx) => rotateSigningKey(deps, ctx),
+      rotateIfDue: (options) => rotateSigningKeyIfDue(deps, options),
+    },
     close: async () => {
+      // Graceful shutdown: every queued audit event is committed before the ports close.
+      await deps.auditBatcher.drain()
+      await stopKeyListener()
       await ephemeral.close()
       await storage.close()
     },

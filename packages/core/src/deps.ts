@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AuditBatcher } from './audit/group-commit.js'
 import type { EventBus } from './internal/event-bus.js'
 import type { Logger } from './logger.js'
 import type { ResolvedIdpOptions } from './options.js'
@@ -19,4 +20,6 @@ export interface Deps {
   readonly log: Logger
   readonly clock: () => Date
   readonly events: EventBus
+  /** Group commit for token and authentication audit events. */
+  readonly auditBatcher: AuditBatcher
 }

@@ -21,9 +21,16 @@ export const AUDIT_ACTIONS = [
   'credential.generated',
   'credential.rotated',
   'credential.revoked',
+  'key.added',
+  'key.removed',
   'token.issued',
   'token.revoked',
+  'token.exchanged',
+  'delegation.created',
+  'delegation.revoked',
   'auth.failed',
+  'signing_key.rotated',
+  'audit.purged',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

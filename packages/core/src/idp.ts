@@ -11,12 +11,17 @@ import type { ResolvedIdpOptions } from './options.js'
 import type {
   AddMemberBody,
   AgentView,
+  AuditCheckpointView,
+  AuditProofView,
   AuditEventView,
   AuditVerifyView,
   CreateCredentialBody,
+  CreateDelegationBody,
   CreateOrganizationBody,
   CredentialView,
   CredentialWithSecretView,
+  DelegationVerificationView,
+  DelegationView,
   ListAgentsQuery,
   ListAuditQuery,
   ListQuery,
@@ -25,8 +30,10 @@ import type {
   RegisterAgentBody,
   UpdateAgentBody,
   UpdateOrganizationBody,
+  VerifyDelegationBody,
 } from './schemas.js'
 import type { PublicJwk } from './ports/keys.js'
+import type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 
 /** Claims of an RFC 9068 access token issued by this IdP. */
 export interface AccessTokenClaims {
@@ -40,10 +47,17 @@ export interface AccessTokenClaims {
   iat: number
   exp: number
   jti: string
-  /** Credential the token was issued under, and its generation (rotation invalidates older ones). */
-  credential_id: string
-  credential_generation: number
+  /**
+   * Credential the token was issued under, and its generation (rotation invalidates older ones).
+   * Absent on tokens obtained with `private_key_jwt`, which carry `agent_key_id` instead.
+   */
+  credential_id?: string
+  credential_generation?: number
+  /** `kid` of the agent key that authenticated a `private_key_jwt` token request; removing the key rejects the token. */
+  agent_key_id?: string
   act?: { sub: string; act?: unknown }
+  /** Chain id of the delegation a token-exchange token derives from; its liveness is checked on every use. */
+  delegation_id?: string
 }
 
 /** The caller of an operation, established from a verified access token. */
@@ -81,6 +95,8 @@ export interface TokenResponse {
   token_type: 'Bearer'
   expires_in: number
   scope: string
+  /** RFC 8693 §2.2.1: set on token-exchange responses. */
+  issued_token_type?: string
 }
 
 /** RFC 7662 introspection response. */
@@ -151,6 +167,15 @@ export interface Idp {
     rotate(ctx: RequestContext, agentId: string, credentialId: string): Promise<CredentialWithSecretView>
     revoke(ctx: RequestContext, agentId: string, credentialId: string): Promise<void>
   }
+  /** Agent-to-agent delegation (SPEC §8); exchanged at `oauth.token` with the RFC 8693 grant. */
+  readonly delegation: {
+    /** `POST /oauth2/token/delegate` (delegation:write): a delegation, or a re-delegation with a delegated token. */
+    create(ctx: RequestContext, input: CreateDelegationBody): Promise<DelegationView>
+    /** `POST /oauth2/token/verify-delegation`: `{ valid: false }` for anything not live, never an error. */
+    verify(ctx: RequestContext, input: VerifyDelegationBody): Promise<DelegationVerificationView>
+    /** `DELETE /oauth2/token/delegate/{chainId}`: revokes the link and every sub-delegation. */
+    revoke(ctx: RequestContext, chainId: string): Promise<void>
+  }
   readonly oauth: {
     /** `POST /oauth2/token`. @throws {IdpError} with an OAuth mapping on every failure. */
     token(req: OAuthRequest): Promise<TokenResponse>
@@ -162,6 +187,19 @@ export interface Idp {
   readonly audit: {
     list(ctx: RequestContext, query: ListAuditQuery): Promise<Page<AuditEventView>>
     verify(ctx: RequestContext, range: { from?: number | undefined; to?: number | undefined }): Promise<AuditVerifyView>
+    /** Signs (if the head moved) and stores a checkpoint of the caller's organization's log. */
+    createCheckpoint(ctx: RequestContext): Promise<AuditCheckpointView>
+    latestCheckpoint(ctx: RequestContext): Promise<AuditCheckpointView>
+    /** The newest checkpoint of exactly `size` events (e.g. the anchor left by retention). */
+    checkpointOfSize(ctx: RequestContext, size: number): Promise<AuditCheckpointView>
+    /** What a holder of a checkpoint needs to verify one event offline (`verifyAuditLog`, mode `none`). */
+    proof(ctx: RequestContext, eventId: string, checkpointSize?: number): Promise<AuditProofView>
+    /** The caller organization's events in seq order (NDJSON export). */
+    export(ctx: RequestContext, range: { from?: number | undefined; to?: number | undefined }): AsyncIterable<AuditEventView>
+    /** Periodic job: checkpoints every organization whose log moved; returns how many were signed. */
+    checkpointAll(): Promise<number>
+    /** Periodic job: purges events older than the retention period, keeping the rest verifiable. */
+    purgeExpired(retentionDays?: number): Promise<number>
   }
   /**
    * Verifies a bearer access token, given the `Authorization` header value (`Bearer <token>`) or
@@ -179,6 +217,16 @@ export interface Idp {
   bootstrap(input?: { clientId?: string | undefined; clientSecret?: string | undefined }): Promise<BootstrapResult>
   /** Subscribes to an event emitted after commit. Returns an unsubscribe function. */
   on<K extends keyof IdpEvents>(event: K, listener: Listener<K>): () => void
+  /** The IdP's own signing keys. */
+  readonly signingKeys: {
+    /**
+     * `POST /api/v1/admin/keys/rotate` (admin:orgs): publishes a new key now; it signs from
+     * `activatesAt`. @throws {IdpError} INSUFFICIENT_SCOPE, DEPENDENCY_UNAVAILABLE
+     */
+    rotate(ctx: RequestContext): Promise<RotatedSigningKey>
+    /** Scheduled rotation (the server's own timer; no caller): `null` when not due or another process rotates. */
+    rotateIfDue(options: ScheduledRotationOptions): Promise<RotatedSigningKey | null>
+  }
   /** Per-dependency health (database, cache, key store) with latency. */
   health(): Promise<HealthReport>
   close(): Promise<void>

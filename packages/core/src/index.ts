@@ -46,11 +46,13 @@ export type {
   Agent,
   AgentStatus,
   AgentType,
+  AuditCheckpoint,
   AuditEvent,
   AuditHead,
   AuditOutcome,
   Credential,
   CredentialStatus,
+  Delegation,
   DeploymentEnv,
   MemberRole,
   Organization,
@@ -70,14 +72,20 @@ export { agentDid, didWebHost } from './views.js'
 export { GENESIS_HASH, canonicalAuditEvent, computeAuditHash, linkAuditEvent, verifyAuditChain } from './audit/hash-chain.js'
 export type { ChainVerification, UnlinkedAuditEvent } from './audit/hash-chain.js'
 export { canonicalJson } from './internal/canonical-json.js'
+export { CHECKPOINT_TYP, checkpointPayload, verifyCheckpointSignature } from './audit/checkpoint.js'
+export { verifyAuditLog } from './audit/verify-audit-log.js'
+export type { AuditEventLike, CheckpointLike, VerifyAuditLogInput, VerifyAuditLogResult } from './audit/verify-audit-log.js'
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit/retention.js'
 
 // ports and default adapters
 export type {
   AgentFilter,
   AgentRepository,
+  AuditCheckpointRepository,
   AuditFilter,
   AuditRepository,
   CredentialRepository,
+  DelegationRepository,
   MemberRepository,
   NewAuditEvent,
   OrganizationRepository,
@@ -93,6 +101,12 @@ export type { KeyStore, PublicJwk, Signer, SigningAlg } from './ports/keys.js'
 export { createMemoryStorage } from './memory/memory-storage.js'
 export { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
 export type { MemoryEphemeralStoreOptions } from './memory/memory-ephemeral-store.js'
+export type { RateLimiter, RateLimiterFactory, RateLimitPolicy, RateLimitResult } from './ports/rate-limiter.js'
+export { rateLimitPolicyProblems } from './ports/rate-limiter.js'
+export { createMemoryRateLimiter } from './memory/memory-rate-limiter.js'
+export type { MemoryRateLimiterOptions } from './memory/memory-rate-limiter.js'
+export { ROTATION_LOCK_KEY, SIGNING_KEYS_CHANNEL } from './keys/rotate-signing-key.js'
+export type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 export { createLocalKeyStore } from './memory/local-key-store.js'
 export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
 export { decodeCursor, encodeCursor } from './internal/cursor.js'

@@ -98,6 +98,26 @@ export interface Credential {
   revokedAt: Date | null
 }
 
+/** Status of an agent's public key: `removed` keys stay listed (with `removedAt`) but authenticate nothing. */
+export type AgentKeyStatus = 'active' | 'removed'
+
+/**
+ * A public key an agent holds (ARCHITECTURE decision 3). Only the public JWK is stored: the server
+ * never keeps an agent's private key. `kid` is unique per agent (RFC 7638 thumbprint by default).
+ */
+export interface AgentKey {
+  organizationId: string
+  agentId: string
+  kid: string
+  /** JWS algorithm the key signs with: ES256 (P-256), EdDSA (Ed25519), RS256 or PS256 (RSA ≥ 2048). */
+  alg: string
+  /** The public JWK, without private members; includes `kid` and `alg`. */
+  publicJwk: Record<string, string>
+  status: AgentKeyStatus
+  createdAt: Date
+  removedAt: Date | null
+}
+
 /** A signing key of the IdP, as the local key store keeps it (private part encrypted). */
 export interface SigningKeyRecord {
   kid: string
@@ -110,6 +130,8 @@ export interface SigningKeyRecord {
   createdAt: Date
   /** When a retired key stops being published. `null` while current. */
   notAfter: Date | null
+  /** When the key starts signing (published before that); `null`/absent = at `createdAt`. */
+  activatesAt?: Date | null
 }
 
 /** A revoked access token (RFC 7009); kept until the token would have expired anyway. */
@@ -139,6 +161,20 @@ export interface AuditEvent {
   hash: string
 }
 
+/**
+ * A signed statement of an organization's audit log at one moment: its size (the head's `seq`) and
+ * head hash. `signature` is a compact JWS by the IdP signing key over the RFC 8785 canonical JSON of
+ * `{ organizationId, size, headHash, issuedAt }` (ISO-8601 `issuedAt`).
+ */
+export interface AuditCheckpoint {
+  checkpointId: string
+  organizationId: string
+  size: number
+  headHash: string
+  issuedAt: Date
+  signature: string
+}
+
 /** The head of an organization's audit chain. */
 export interface AuditHead {
   seq: number
@@ -155,4 +191,26 @@ export interface Page<T> {
 export interface PageQuery {
   limit: number
   cursor?: string | undefined
+}
+
+/**
+ * One link of a delegation chain (SPEC §8): `delegatorAgentId` hands `delegateeAgentId` a narrower,
+ * time-boxed slice of its authority. A root link has `depth` 1 and no parent; a re-delegation has
+ * `depth = parent.depth + 1` and `rootChainId` of its parent. `maxDepth` bounds the whole chain
+ * (1 = not transitive).
+ */
+export interface Delegation {
+  /** Also the `jti` of the delegation token. */
+  chainId: string
+  organizationId: string
+  delegatorAgentId: string
+  delegateeAgentId: string
+  scopes: Scope[]
+  maxDepth: number
+  depth: number
+  parentChainId: string | null
+  rootChainId: string
+  issuedAt: Date
+  expiresAt: Date
+  revokedAt: Date | null
 }

@@ -7,6 +7,9 @@
  */
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { AGENT_TYPES, DEPLOYMENT_ENVS, PLAN_TIERS, SCOPES } from './model.js'
+import { PublicJwkBody } from './agent-identity-schemas.js'
+
+export * from './agent-identity-schemas.js'
 
 const strict = { additionalProperties: false } as const
 const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
@@ -115,6 +118,7 @@ export const RegisterAgentBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: SCOPES.length, uniqueItems: true })),
     isPublic: Type.Optional(Type.Boolean()),
+    publicJwk: Type.Optional(PublicJwkBody),
     organizationId: Type.Optional(Id),
   },
   strict,
@@ -242,6 +246,107 @@ export const AuditVerifyView = Type.Object(
   strict,
 )
 export type AuditVerifyView = Static<typeof AuditVerifyView>
+
+export const AuditCheckpointView = Type.Object(
+  {
+    checkpointId: Type.String(),
+    organizationId: Type.String(),
+    size: Type.Integer({ description: 'Number of events covered: the seq of the head.' }),
+    headHash: Type.String(),
+    issuedAt: DateTime,
+    signature: Type.String({ description: 'Compact JWS (ES256, typ audit-checkpoint) over the RFC 8785 JSON of organizationId, size, headHash, issuedAt.' }),
+  },
+  { $id: 'AuditCheckpoint', ...strict },
+)
+export type AuditCheckpointView = Static<typeof AuditCheckpointView>
+
+/** `schema` without its `$id`, for embedding one named schema inside another. */
+function embedded<T extends TSchema>(schema: T): T {
+  const { $id: _id, ...rest } = schema
+  return rest as T
+}
+
+export const AuditProofView = Type.Object(
+  {
+    event: embedded(AuditEventView),
+    checkpoint: embedded(AuditCheckpointView),
+    events: Type.Array(embedded(AuditEventView), { description: 'The event and every later event up to checkpoint.size.' }),
+  },
+  strict,
+)
+export type AuditProofView = Static<typeof AuditProofView>
+
+export const AuditRangeQuery = Type.Object(
+  {
+    from: Type.Optional(Type.Integer({ minimum: 1, description: 'First seq (inclusive).' })),
+    to: Type.Optional(Type.Integer({ minimum: 1, description: 'Last seq (inclusive).' })),
+  },
+  strict,
+)
+export type AuditRangeQuery = Static<typeof AuditRangeQuery>
+
+// ---- delegation (SPEC §8) ---------------------------------------------------------------------
+
+/** Longest chain a delegator may allow (`maxDepth`). */
+export const MAX_DELEGATION_DEPTH = 5
+
+export const CreateDelegationBody = Type.Object(
+  {
+    delegateeAgentId: Id,
+    scopes: Type.Array(ScopeSchema, { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+    ttlSeconds: Type.Integer({ minimum: 60, maximum: 86_400, description: 'Lifetime of the delegation in seconds.' }),
+    maxDepth: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_DELEGATION_DEPTH,
+        description: 'Links the chain may have, this one included (1 = the delegatee cannot re-delegate). Default 1.',
+      }),
+    ),
+  },
+  strict,
+)
+export type CreateDelegationBody = Static<typeof CreateDelegationBody>
+
+export const DelegationView = Type.Object(
+  {
+    delegationToken: Type.String({ description: 'Opaque to clients; present it as subject_token in a token exchange.' }),
+    chainId: Type.String(),
+    delegatorAgentId: Type.String(),
+    delegateeAgentId: Type.String(),
+    scopes: Type.Array(ScopeSchema),
+    maxDepth: Type.Integer(),
+    depth: Type.Integer(),
+    parentChainId: Type.Union([Type.String(), Type.Null()]),
+    issuedAt: DateTime,
+    expiresAt: DateTime,
+  },
+  { $id: 'Delegation', ...strict },
+)
+export type DelegationView = Static<typeof DelegationView>
+
+export const VerifyDelegationBody = Type.Object({ delegationToken: Type.String({ minLength: 1, maxLength: 8192 }) }, strict)
+export type VerifyDelegationBody = Static<typeof VerifyDelegationBody>
+
+export const DelegationVerificationView = Type.Object(
+  {
+    valid: Type.Boolean(),
+    reason: Type.Optional(
+      literalUnion(['invalid', 'expired', 'revoked', 'inactive'] as const, 'Why `valid` is false (absent when valid).'),
+    ),
+    chainId: Type.Optional(Type.String()),
+    delegatorAgentId: Type.Optional(Type.String()),
+    delegateeAgentId: Type.Optional(Type.String()),
+    scopes: Type.Optional(Type.Array(ScopeSchema)),
+    maxDepth: Type.Optional(Type.Integer()),
+    depth: Type.Optional(Type.Integer()),
+    parentChainId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    issuedAt: Type.Optional(DateTime),
+    expiresAt: Type.Optional(DateTime),
+    revokedAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
+  },
+  { $id: 'DelegationVerification', ...strict },
+)
+export type DelegationVerificationView = Static<typeof DelegationVerificationView>
 
 // ---- generic ----------------------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ import type { Storage, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { createAgentRepository } from '../repositories/agent-repository.js'
+import { createAuditCheckpointRepository } from '../repositories/audit-checkpoint-repository.js'
 import { createAuditRepository } from '../repositories/audit-repository.js'
 import { createCredentialRepository } from '../repositories/credential-repository.js'
+import { createDelegationRepository } from '../repositories/delegation-repository.js'
 import { createMemberRepository } from '../repositories/member-repository.js'
 import { createOrganizationRepository } from '../repositories/organization-repository.js'
 import { createRevocationRepository } from '../repositories/revocation-repository.js'
@@ -24,7 +26,9 @@ function repositories(db: Kysely<Database>): StorageTx {
     credentials: createCredentialRepository(db),
     signingKeys: createSigningKeyRepository(db),
     revocations: createRevocationRepository(db),
+    delegations: createDelegationRepository(db),
     audit: createAuditRepository(db),
+    auditCheckpoints: createAuditCheckpointRepository(db),
   })
 }
 

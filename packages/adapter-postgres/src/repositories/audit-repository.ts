@@ -119,5 +119,26 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
         const rows = await query.execute()
         return toPage(rows, page.limit, toAuditEvent, (e) => encodeSeqCursor(e.seq, e.eventId))
       }),
+
+    findEvent: (organizationId, eventId) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('organization_id', '=', organizationId)
+          .where('event_id', '=', eventId)
+          .executeTakeFirst()
+        return row === undefined ? null : toAuditEvent(row)
+      }),
+
+    purge: (organizationId, throughSeq) =>
+      guard(async () => {
+        const result = await db
+          .deleteFrom('audit_events')
+          .where('organization_id', '=', organizationId)
+          .where('seq', '<=', throughSeq)
+          .executeTakeFirst()
+        return Number(result.numDeletedRows)
+      }),
   }
 }

@@ -1,3 +1,5 @@
+import { normalizePublicJwk } from '../agent-keys/public-jwk.js'
+import { storeAgentKey } from '../agent-keys/store-agent-key.js'
 import { withAudit } from '../audit/with-audit.js'
 import { assertGrantable, isPlatformAdmin, requireScope } from '../authz/scopes.js'
 import { isPlatformOrganization } from '../authz/tenancy.js'
@@ -22,6 +24,8 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
   const organizationId =
     isPlatformAdmin(ctx) && body.organizationId !== undefined ? body.organizationId : ctx.auth.organizationId
   const scopes = body.scopes ?? []
+  // SPEC §4: `publicJwk` registers the agent's first key, in the same transaction as the agent.
+  const firstKey = body.publicJwk === undefined ? undefined : await normalizePublicJwk(body.publicJwk)
   const now = deps.clock()
   const agent: Agent = {
     agentId: newId(),
@@ -56,6 +60,9 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
       ip: ctx.ip,
       details: { name: agent.name, agentType: agent.agentType, scopes },
     })
+    if (firstKey !== undefined) {
+      await storeAgentKey(tx, audit, { agent, jwk: firstKey, generated: false, actor: ctx.auth.agentId, ip: ctx.ip, now })
+    }
   })
   return agentView(deps.opts.issuer, agent)
 }

@@ -27,7 +27,7 @@ export interface AuditInput {
 export type RecordAudit = (input: AuditInput) => Promise<AuditEvent>
 
 /** Appends one event inside `tx`. */
-export function appendAuditEvent(deps: Deps, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
+export function appendAuditEvent(deps: Pick<Deps, 'clock'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
   const unlinked = {
     eventId: newId(),
     organizationId: input.organizationId,

@@ -6,9 +6,10 @@
 import type { DiscoveryDocument } from '../idp.js'
 import { SCOPES } from '../model.js'
 import { GRANT_TYPES_SUPPORTED } from '../oauth/token-endpoint.js'
+import { AGENT_KEY_ALGS } from '../agent-keys/public-jwk.js'
 
 /** Client authentication methods of the token, introspection and revocation endpoints. */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const
 
 export function discoveryDocument(issuer: string): DiscoveryDocument {
   return {
@@ -22,6 +23,10 @@ export function discoveryDocument(issuer: string): DiscoveryDocument {
     response_types_supported: [],
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // private_key_jwt (RFC 7523): what agent keys may sign assertions with; never none or HMAC.
+    token_endpoint_auth_signing_alg_values_supported: [...AGENT_KEY_ALGS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...AGENT_KEY_ALGS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...AGENT_KEY_ALGS],
     introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     subject_types_supported: ['public'],

@@ -33,6 +33,12 @@ export interface LocalKeyStoreOptions {
   gracePeriodSeconds?: number
   /** How often keys are re-read from storage, so rotations by other processes are seen. @default 30000 */
   refreshIntervalMs?: number
+  /**
+   * Delay between `rotate()` publishing a new key and that key signing, in seconds. With several
+   * processes it must exceed `refreshIntervalMs` (plus any JWKS cache of your resource servers), so
+   * that every verifier holds the new key before a token carries it. @default 0 (single process)
+   */
+  activationDelaySeconds?: number
   clock?: () => Date
   logger?: Logger
 }
@@ -65,10 +71,11 @@ function decrypt(key: Buffer, sealed: string): string {
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')
 }
 
-function makeSigner(kid: string, privateKey: KeyObject): Signer {
+function makeSigner(kid: string, privateKey: KeyObject, activatesAt: Date): Signer {
   return {
     kid,
     alg: 'ES256',
+    activatesAt,
     async sign(data) {
       return cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
     },
@@ -89,9 +96,11 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
   const log = options.logger ?? silentLogger
   const graceMs = (options.gracePeriodSeconds ?? 172_800) * 1000
   const refreshMs = options.refreshIntervalMs ?? 30_000
+  const activationDelayMs = (options.activationDelaySeconds ?? 0) * 1000
+  if (!(activationDelayMs >= 0)) throw new IdpError('CONFIG_INVALID', 'activationDelaySeconds must be ≥ 0')
   const { storage } = options
 
-  let loaded: { at: number; current: LoadedKey; published: PublicJwk[] } | undefined
+  let loaded: { at: number; keys: LoadedKey[]; published: PublicJwk[] } | undefined
   let loading: Promise<NonNullable<typeof loaded>> | undefined
   const cache = new Map<string, LoadedKey>()
 
@@ -107,13 +116,17 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
     const key: LoadedKey = {
       record,
       jwk: JSON.parse(record.publicJwk) as PublicJwk,
-      signer: makeSigner(record.kid, createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' })),
+      signer: makeSigner(
+        record.kid,
+        createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' }),
+        record.activatesAt ?? record.createdAt,
+      ),
     }
     cache.set(record.kid, key)
     return key
   }
 
-  const generate = async (): Promise<SigningKeyRecord> => {
+  const generate = async (activatesAt: Date | null = null): Promise<SigningKeyRecord> => {
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const pub = publicKey.export({ format: 'jwk' }) as JWK
     const kid = await calculateJwkThumbprint(pub, 'sha256')
@@ -126,6 +139,7 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
       status: 'current',
       createdAt: clock(),
       notAfter: null,
+      activatesAt,
     }
   }
 
@@ -137,14 +151,27 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
       records = await storage.signingKeys.list()
     }
     const now = clock()
-    // Newest current key signs; if two processes raced to create the first key, both stay published.
-    const currentRecord = records.find((r) => r.status === 'current')
-    if (currentRecord === undefined) throw new IdpError('INTERNAL', 'No current signing key')
-    const published = records
-      .filter((r) => r.status === 'current' || (r.notAfter !== null && r.notAfter > now))
-      .map((r) => open(r).jwk)
-    loaded = { at: Date.now(), current: open(currentRecord), published }
+    // Every current key and every retired key inside its grace period is published (if two
+    // processes raced to create the first key, both stay published).
+    const keys = records.filter((r) => r.status === 'current' || (r.notAfter !== null && r.notAfter > now)).map(open)
+    loaded = { at: Date.now(), keys, published: keys.map((k) => k.jwk) }
     return loaded
+  }
+
+  /**
+   * The signer at `now`: the published key activated most recently. A rotated-in key is published
+   * at once but signs only from its `activatesAt`; until then its predecessor (retired, still
+   * published) keeps signing, so no verifier ever meets a kid it has not been able to load.
+   */
+  const signerAt = (keys: readonly LoadedKey[], now: Date): Signer => {
+    let best: LoadedKey | undefined
+    for (const k of keys) {
+      const at = k.signer.activatesAt ?? k.record.createdAt
+      if (at > now) continue
+      if (best === undefined || at > (best.signer.activatesAt ?? best.record.createdAt)) best = k
+    }
+    if (best === undefined) throw new IdpError('INTERNAL', 'No active signing key')
+    return best.signer
   }
 
   const ensure = async () => {
@@ -157,22 +184,32 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
 
   return {
     async current() {
-      return (await ensure()).current.signer
+      return signerAt((await ensure()).keys, clock())
     },
     async publicKeys() {
       return (await ensure()).published
     },
     async rotate() {
-      const next = await generate()
       const now = clock()
+      const activatesAt = new Date(now.getTime() + activationDelayMs)
+      const next = await generate(activatesAt)
       await storage.transaction(async (tx) => {
         for (const r of await tx.signingKeys.list()) {
-          if (r.status === 'current') await tx.signingKeys.update(r.kid, { status: 'retired', notAfter: new Date(now.getTime() + graceMs) })
+          // Retired keys stay published for the grace period counted from when they stop signing.
+          if (r.status === 'current') {
+            await tx.signingKeys.update(r.kid, { status: 'retired', notAfter: new Date(activatesAt.getTime() + graceMs) })
+          }
         }
         await tx.signingKeys.insert(next)
       })
-      log.info({ event: 'key.rotated', kid: next.kid }, 'rotated the signing key')
-      return (await load()).current.signer
+      log.info({ event: 'key.rotated', kid: next.kid, activatesAt }, 'rotated the signing key')
+      const reloaded = await load()
+      const signer = reloaded.keys.find((k) => k.record.kid === next.kid)?.signer
+      if (signer === undefined) throw new IdpError('INTERNAL', 'The rotated key was not stored')
+      return signer
+    },
+    async refresh() {
+      await load()
     },
     async ping() {
       await ensure()

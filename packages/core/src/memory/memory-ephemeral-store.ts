@@ -22,6 +22,7 @@ export interface MemoryEphemeralStoreOptions {
 export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions = {}): EphemeralStore {
   const nowMs = options.nowMs ?? (() => Date.now())
   const entries = new Map<string, { value: string; expiresAtMs: number }>()
+  const channels = new Map<string, Set<(message: string) => void>>()
   let writes = 0
 
   const live = (key: string) => {
@@ -73,8 +74,25 @@ export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions 
       entries.delete(key)
     },
     async ping() {},
+    async publish(channel, message) {
+      for (const listener of [...(channels.get(channel) ?? [])]) {
+        // A throwing listener must not keep the others from hearing the message.
+        queueMicrotask(() => listener(message))
+      }
+    },
+    async subscribe(channel, listener) {
+      const set = channels.get(channel) ?? new Set()
+      channels.set(channel, set)
+      // Wrapped so that subscribing the same function twice yields two independent subscriptions.
+      const wrapped = (message: string) => listener(message)
+      set.add(wrapped)
+      return async () => {
+        set.delete(wrapped)
+      }
+    },
     async close() {
       entries.clear()
+      channels.clear()
     },
   }
 }

@@ -9,8 +9,11 @@ import { IdpError } from '../errors.js'
 import { decodeCursor, encodeCursor } from '../internal/cursor.js'
 import type {
   Agent,
+  AgentKey,
+  AuditCheckpoint,
   AuditEvent,
   Credential,
+  Delegation,
   Organization,
   OrganizationMember,
   Page,
@@ -19,6 +22,9 @@ import type {
   SigningKeyRecord,
 } from '../model.js'
 import type { Storage, StorageTx } from '../ports/storage.js'
+import { createMemoryAgentKeyRepository } from './memory-agent-key-repository.js'
+import { createMemoryMarketplaceRepository } from './memory-marketplace-repository.js'
+import { createMemoryDelegationRepository } from './memory-delegation-repository.js'
 
 interface State {
   orgs: Map<string, Organization & { deletedAt: Date | null }>
@@ -27,7 +33,10 @@ interface State {
   credentials: Map<string, Credential>
   keys: Map<string, SigningKeyRecord>
   revoked: Map<string, RevokedToken>
+  delegations: Map<string, Delegation>
   audit: Map<string, AuditEvent[]>
+  agentKeys: Map<string, AgentKey>
+  checkpoints: Map<string, AuditCheckpoint[]>
 }
 
 type Undo = () => void
@@ -84,6 +93,8 @@ function repositories(s: State, journal: Journal): StorageTx {
   }
   const stripDeleted = ({ deletedAt: _d, ...o }: Organization & { deletedAt: Date | null }): Organization => clone(o)
   return {
+    agentKeys: createMemoryAgentKeyRepository(s.agentKeys, journal),
+    marketplace: createMemoryMarketplaceRepository(s.agents, s.orgs),
     organizations: {
       async insert(org) {
         for (const o of s.orgs.values()) if (o.slug === org.slug) throw new IdpError('CONFLICT', 'Slug already taken')
@@ -246,6 +257,7 @@ function repositories(s: State, journal: Journal): StorageTx {
         return [...s.revoked.values()].filter((t) => t.expiresAt > now).slice(0, limit).map(clone)
       },
     },
+    delegations: createMemoryDelegationRepository(s.delegations, journal),
     audit: {
       async append(orgId, link) {
         const chain = s.audit.get(orgId) ?? []
@@ -285,6 +297,45 @@ function repositories(s: State, journal: Journal): StorageTx {
           nextCursor: rows.length > page.limit && last !== undefined ? encodeCursor([last.seq, last.eventId]) : null,
         }
       },
+      async findEvent(orgId, eventId) {
+        const e = (s.audit.get(orgId) ?? []).find((x) => x.eventId === eventId)
+        return e === undefined ? null : clone(e)
+      },
+      async purge(orgId, throughSeq) {
+        const chain = s.audit.get(orgId)
+        if (chain === undefined) return 0
+        const kept = chain.filter((e) => e.seq > throughSeq)
+        const removed = chain.length - kept.length
+        if (removed > 0) put(s.audit, orgId, kept, journal)
+        return removed
+      },
+    },
+    auditCheckpoints: {
+      async insert(cp) {
+        const list = s.checkpoints.get(cp.organizationId) ?? []
+        put(s.checkpoints, cp.organizationId, [...list, clone(cp)], journal)
+      },
+      async latest(orgId) {
+        const list = s.checkpoints.get(orgId) ?? []
+        const best = list.reduce<AuditCheckpoint | undefined>(
+          (b, c) => (b === undefined || c.size > b.size || (c.size === b.size && c.issuedAt >= b.issuedAt) ? c : b),
+          undefined,
+        )
+        return best === undefined ? null : clone(best)
+      },
+      async findCovering(orgId, seq) {
+        const list = (s.checkpoints.get(orgId) ?? []).filter((c) => c.size >= seq)
+        const best = list.reduce<AuditCheckpoint | undefined>(
+          (b, c) => (b === undefined || c.size < b.size || (c.size === b.size && c.issuedAt < b.issuedAt) ? c : b),
+          undefined,
+        )
+        return best === undefined ? null : clone(best)
+      },
+      async findBySize(orgId, size) {
+        const list = (s.checkpoints.get(orgId) ?? []).filter((c) => c.size === size)
+        const best = list.reduce<AuditCheckpoint | undefined>((b, c) => (b === undefined || c.issuedAt >= b.issuedAt ? c : b), undefined)
+        return best === undefined ? null : clone(best)
+      },
     },
   }
 }
@@ -303,7 +354,10 @@ export function createMemoryStorage(): Storage {
     credentials: new Map(),
     keys: new Map(),
     revoked: new Map(),
+    delegations: new Map(),
     audit: new Map(),
+    agentKeys: new Map(),
+    checkpoints: new Map(),
   }
   const direct = repositories(state, () => undefined)
   let queue: Promise<unknown> = Promise.resolve()

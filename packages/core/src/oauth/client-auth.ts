@@ -6,23 +6,27 @@
  *
  * @module
  */
-import { withAudit } from '../audit/with-audit.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../idp.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
-import type { Agent, Credential } from '../model.js'
+import type { Agent, AgentKey, Credential } from '../model.js'
+import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
 import { param } from './params.js'
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post'
+/** Methods authenticating with a client secret. */
+export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post'
+export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt'
 
-/** An authenticated client: its credential and live agent. */
-export interface AuthenticatedClient {
-  credential: Credential
-  agent: Agent
-  method: ClientAuthMethod
-}
+/**
+ * An authenticated client and its live agent. A secret authenticates a credential (`clientId` =
+ * the credential's client id); `private_key_jwt` authenticates the agent itself with one of its
+ * registered keys (`clientId` = the agent id, no credential).
+ */
+export type AuthenticatedClient =
+  | { method: SecretAuthMethod; clientId: string; agent: Agent; credential: Credential; key: null }
+  | { method: 'private_key_jwt'; clientId: string; agent: Agent; credential: null; key: AgentKey }
 
 /** Digest compared when the client id is unknown, so both paths cost the same. */
 const DUMMY_DIGEST = sha256Hex('sentryagent:no-such-client')
@@ -57,9 +61,16 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
   if (basic !== undefined && bodySecret !== undefined) {
     throw new IdpError('INVALID_REQUEST', 'Use exactly one client authentication method')
   }
+  if (isAssertionRequest(req)) {
+    if (basic !== undefined || bodySecret !== undefined) {
+      throw new IdpError('INVALID_REQUEST', 'Use exactly one client authentication method')
+    }
+    const { agent, key } = await authenticatePrivateKeyJwt(deps, req)
+    return { method: 'private_key_jwt', clientId: agent.agentId, agent, credential: null, key }
+  }
   let clientId: string
   let secret: string
-  let method: ClientAuthMethod
+  let method: SecretAuthMethod
   if (basic !== undefined) {
     const parsed = parseBasic(basic)
     if (parsed === null) throw invalidClient('Malformed Basic credentials')
@@ -99,7 +110,7 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
     await recordFailure(deps, req, credential, clientId, reason ?? 'agent_inactive')
     throw invalidClient()
   }
-  return { credential, agent, method }
+  return { credential, agent, method, clientId, key: null }
 }
 
 async function recordFailure(
@@ -112,15 +123,13 @@ async function recordFailure(
   deps.log.info({ event: 'auth.failed', reason, requestId: req.requestId }, 'client authentication failed')
   // Unknown client ids have no organization, hence no chain to append to: they are logged only.
   if (credential === null) return
-  await withAudit(deps, (_tx, audit) =>
-    audit({
-      organizationId: credential.organizationId,
-      action: 'auth.failed',
-      outcome: 'failure',
-      actor: credential.agentId,
-      agentId: credential.agentId,
-      ip: req.ip,
-      details: { clientId, reason },
-    }),
-  )
+  await deps.auditBatcher.append({
+    organizationId: credential.organizationId,
+    action: 'auth.failed',
+    outcome: 'failure',
+    actor: credential.agentId,
+    agentId: credential.agentId,
+    ip: req.ip,
+    details: { clientId, reason },
+  })
 }

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { withAudit } from '../audit/with-audit.js'
 import type { Deps } from '../deps.js'
 import type { OAuthRequest } from '../idp.js'
 import { revokedKey, verifyAccessTokenSignature } from '../tokens/verify-access-token.js'
@@ -21,18 +20,24 @@ export async function revokeToken(deps: Deps, req: OAuthRequest): Promise<void> 
   if (claims.sub !== agent.agentId && !agent.scopes.includes('agents:write')) return
   const now = deps.clock()
   const expiresAt = new Date(claims.exp * 1000)
-  await withAudit(deps, async (tx, audit) => {
-    if (await tx.revocations.isRevoked(claims.jti)) return
-    await tx.revocations.insert({ jti: claims.jti, organizationId: claims.organization_id, expiresAt, revokedAt: now })
-    await audit({
+  if (await deps.storage.revocations.isRevoked(claims.jti)) return
+  // Group commit: the revocation row and its token.revoked event commit together.
+  await deps.auditBatcher.append(
+    {
       organizationId: claims.organization_id,
       action: 'token.revoked',
       actor: agent.agentId,
       agentId: claims.sub,
       ip: req.ip,
       details: { jti: claims.jti, clientId: claims.client_id },
-    })
-  })
+    },
+    (tx) => tx.revocations.insert({ jti: claims.jti, organizationId: claims.organization_id, expiresAt, revokedAt: now }),
+  )
   const ttl = Math.ceil((expiresAt.getTime() - now.getTime()) / 1000)
-  if (ttl > 0) await deps.ephemeral.set(revokedKey(claims.jti), '1', ttl)
+  // The revocation is already durable; the cache only speeds up checks, so its outage is not an error.
+  if (ttl > 0) {
+    await deps.ephemeral.set(revokedKey(claims.jti), '1', ttl).catch((err: unknown) => {
+      deps.log.warn({ err, event: 'ephemeral.unavailable' }, 'could not cache the revocation')
+    })
+  }
 }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { withAudit } from '../audit/with-audit.js'
 import { isScope } from '../authz/scopes.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
@@ -34,19 +33,18 @@ export async function handleTokenRequest(deps: Deps, req: OAuthRequest): Promise
   if (!(GRANT_TYPES_SUPPORTED as readonly string[]).includes(grantType)) {
     throw new IdpError('UNSUPPORTED_GRANT_TYPE', `Unsupported grant_type`)
   }
-  const { agent, credential, method } = await authenticateClient(deps, req)
+  const { agent, credential, key, clientId, method } = await authenticateClient(deps, req)
   const scopes = narrowScopes(param(req, 'scope'), agent.scopes)
-  const { token, claims } = await issueAccessToken(deps, agent, credential, scopes)
-  await withAudit(deps, (_tx, audit) =>
-    audit({
-      organizationId: agent.organizationId,
-      action: 'token.issued',
-      actor: agent.agentId,
-      agentId: agent.agentId,
-      ip: req.ip,
-      details: { jti: claims.jti, clientId: credential.clientId, grantType, scope: claims.scope, authMethod: method, expiresAt: claims.exp },
-    }),
-  )
+  const { token, claims } = await issueAccessToken(deps, agent, credential ?? key, scopes)
+  // Group commit: the response goes out only after the token.issued event is durable.
+  await deps.auditBatcher.append({
+    organizationId: agent.organizationId,
+    action: 'token.issued',
+    actor: agent.agentId,
+    agentId: agent.agentId,
+    ip: req.ip,
+    details: { jti: claims.jti, clientId, ...(key === null ? {} : { kid: key.kid }), grantType, scope: claims.scope, authMethod: method, expiresAt: claims.exp },
+  })
   return {
     access_token: token,
     token_type: 'Bearer',

@@ -18,5 +18,16 @@ export interface EphemeralStore {
   delete(key: string): Promise<void>
   /** Cheap round trip for health checks; throws when unreachable. */
   ping(): Promise<void>
+  /**
+   * Publishes `message` on `channel` to the subscribers of every process sharing this store
+   * (best effort, at most once: a subscriber that is disconnected at that moment misses it, so
+   * subscribers must also refresh on their own schedule). Optional: single-node stores may omit it.
+   */
+  publish?(channel: string, message: string): Promise<void>
+  /**
+   * Calls `listener` for every message published on `channel`, from any process. Resolves once the
+   * subscription is active, with a function that ends it.
+   */
+  subscribe?(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }

@@ -23,6 +23,11 @@ export interface PublicJwk {
 export interface Signer {
   readonly kid: string
   readonly alg: SigningAlg
+  /**
+   * When this key starts (or started) signing. A rotated-in key is published before it signs, so
+   * that every verifier has it first; `undefined` when the store does not say.
+   */
+  readonly activatesAt?: Date
   /** Raw JWS signature over `data` (the ASCII signing input), encoded per RFC 7518 (ECDSA: r‖s). */
   sign(data: Uint8Array): Promise<Uint8Array>
 }
@@ -32,8 +37,14 @@ export interface KeyStore {
   current(): Promise<Signer>
   /** Public JWKs to publish: current + retired keys still inside their grace period. */
   publicKeys(): Promise<readonly PublicJwk[]>
-  /** Makes a new key current; the previous one stays published for the grace period. */
+  /**
+   * Creates a new key and publishes it at once; it starts signing at its `activatesAt` (after the
+   * store's propagation delay, so every process and verifier sees it before any token carries it).
+   * The previous key keeps signing until then and stays published for the grace period after.
+   */
   rotate(): Promise<Signer>
+  /** Re-reads keys now (another process rotated). Optional; stores without a cache omit it. */
+  refresh?(): Promise<void>
   /** Cheap check for health reports; throws when the store is unusable. */
   ping(): Promise<void>
 }

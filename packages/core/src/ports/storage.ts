@@ -14,10 +14,13 @@
  */
 import type {
   Agent,
+  AgentKey,
   AgentStatus,
+  AuditCheckpoint,
   AuditEvent,
   AuditHead,
   Credential,
+  Delegation,
   Organization,
   OrganizationMember,
   Page,
@@ -66,7 +69,9 @@ export interface AgentRepository {
   find(organizationId: string, agentId: string): Promise<Agent | null>
   /**
    * The organization that owns `agentId`, or `null`. The only unscoped agent lookup: core calls it
-   * solely for platform administrators, after checking the `admin:orgs` scope.
+   * solely for platform administrators, after checking the `admin:orgs` scope, to serve the public
+   * did:web document of an agent (SPEC §7: DIDs are public by design), and to find the keys that
+   * may have signed a `private_key_jwt` assertion (which names the agent, not its organization).
    */
   ownerOf(agentId: string): Promise<string | null>
   /** Ordered by (createdAt, agentId). */
@@ -142,6 +147,87 @@ export interface AuditRepository {
   range(organizationId: string, fromSeq: number, limit: number): Promise<AuditEvent[]>
   /** Newest first; ordered by seq. */
   list(organizationId: string, filter: AuditFilter, page: PageQuery): Promise<Page<AuditEvent>>
+  /** One event by id, or `null` (also for another organization's event). */
+  findEvent(organizationId: string, eventId: string): Promise<AuditEvent | null>
+  /** Retention: deletes the organization's events with `seq <= throughSeq`; returns how many. */
+  purge(organizationId: string, throughSeq: number): Promise<number>
+}
+
+/** Signed audit checkpoints (SPEC §9). Never updated; several may share a size. */
+export interface AuditCheckpointRepository {
+  insert(checkpoint: AuditCheckpoint): Promise<void>
+  /** The checkpoint with the largest size (newest `issuedAt` among equals), or `null`. */
+  latest(organizationId: string): Promise<AuditCheckpoint | null>
+  /** The smallest checkpoint with `size >= seq` (oldest `issuedAt` among equals), or `null`. */
+  findCovering(organizationId: string, seq: number): Promise<AuditCheckpoint | null>
+  /** The newest checkpoint of exactly `size`, or `null`. */
+  findBySize(organizationId: string, size: number): Promise<AuditCheckpoint | null>
+}
+
+/**
+ * Delegation chains (SPEC §8). A chain is a tree of links sharing `rootChainId`; each link's
+ * `parentChainId` names the link it was re-delegated from (same organization).
+ */
+export interface DelegationRepository {
+  /** @throws {IdpError} CONFLICT when the chain id exists. */
+  insert(delegation: Delegation): Promise<void>
+  /** `null` when absent OR owned by another organization. */
+  find(organizationId: string, chainId: string): Promise<Delegation | null>
+  /**
+   * The link and all its ancestors, root first (ordered by depth); `[]` when the link is absent or
+   * owned by another organization. Core derives liveness from it (every link unrevoked and unexpired).
+   */
+  lineage(organizationId: string, chainId: string): Promise<Delegation[]>
+  /**
+   * Atomically sets `revokedAt = now` on the link and every descendant (transitively, by
+   * `parentChainId`) that is not revoked yet. Returns the ids it revoked, ordered by (depth, chainId);
+   * `[]` when nothing changed (absent, other organization, or already revoked).
+   */
+  revokeCascade(organizationId: string, chainId: string, now: Date): Promise<string[]>
+  /** Links where the agent is delegator or delegatee, ordered by (issuedAt, chainId). */
+  listByAgent(organizationId: string, agentId: string): Promise<Delegation[]>
+}
+
+export interface AgentKeyRepository {
+  /** @throws {IdpError} CONFLICT when the agent already has a key (active or removed) with this `kid`. */
+  insert(key: AgentKey): Promise<void>
+  /** `null` when absent OR owned by another organization. Removed keys are returned (status `removed`). */
+  find(organizationId: string, agentId: string, kid: string): Promise<AgentKey | null>
+  /** Every key of the agent (removed ones too, unless `activeOnly`), ordered by (createdAt, kid). */
+  listByAgent(organizationId: string, agentId: string, options?: { activeOnly?: boolean }): Promise<AgentKey[]>
+  /**
+   * Marks an active key removed at `now` and returns it; `null` when absent, already removed or owned
+   * by another organization.
+   */
+  remove(organizationId: string, agentId: string, kid: string, now: Date): Promise<AgentKey | null>
+}
+
+/** Filters of the public marketplace; all optional, combined with AND. */
+export interface MarketplaceFilter {
+  /** Case-insensitive substring of the agent's name or description. */
+  q?: string | undefined
+  /** Exact capability (`resource:action`) the agent declares. */
+  capability?: string | undefined
+  /** Slug of the publishing organization. */
+  publisher?: string | undefined
+}
+
+/** A public agent and the organization that publishes it. */
+export interface MarketplaceListing {
+  agent: Agent
+  publisher: { slug: string; name: string }
+}
+
+/**
+ * The public, read-only marketplace (SPEC §7). The only unscoped agent listing, and it is safe by
+ * construction: it returns ONLY agents with `isPublic` and status `active` whose organization is
+ * active and not deleted. Nothing else of any organization is reachable through it.
+ */
+export interface MarketplaceRepository {
+  /** Ordered by (createdAt, agentId). */
+  search(filter: MarketplaceFilter, page: PageQuery): Promise<Page<MarketplaceListing>>
+  /** `null` unless the agent is public, active, and its organization active. */
+  find(agentId: string): Promise<MarketplaceListing | null>
 }
 
 /** Repositories usable inside a transaction. */
@@ -152,7 +238,11 @@ export interface StorageTx {
   readonly credentials: CredentialRepository
   readonly signingKeys: SigningKeyRepository
   readonly revocations: RevocationRepository
+  readonly delegations: DelegationRepository
   readonly audit: AuditRepository
+  readonly agentKeys: AgentKeyRepository
+  readonly marketplace: MarketplaceRepository
+  readonly auditCheckpoints: AuditCheckpointRepository
 }
 
 /** Durable state. */

@@ -12,6 +12,7 @@ import { IdpError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../idp.js'
 import type { PublicJwk } from '../ports/keys.js'
 import { isScope } from '../authz/scopes.js'
+import { isTokenBindingLive } from './token-binding.js'
 
 const jwksCache = new WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>()
 
@@ -34,8 +35,8 @@ function asClaims(p: JWTPayload): AccessTokenClaims | null {
     !str(p.client_id) ||
     typeof p.scope !== 'string' ||
     !str(p.organization_id) ||
-    !str(p.credential_id) ||
-    !Number.isInteger(p.credential_generation) ||
+    // Bound to a credential (client secret) or to an agent key (private_key_jwt).
+    !((str(p.credential_id) && Number.isInteger(p.credential_generation)) || str(p.agent_key_id)) ||
     typeof p.exp !== 'number' ||
     typeof p.iat !== 'number'
   ) {
@@ -69,26 +70,27 @@ export async function verifyAccessTokenSignature(deps: Deps, token: string): Pro
 
 /** `true` when the jti is revoked (ephemeral cache first, then durable storage). */
 export async function isRevoked(deps: Deps, jti: string): Promise<boolean> {
-  if ((await deps.ephemeral.get(revokedKey(jti))) !== null) return true
+  try {
+    if ((await deps.ephemeral.get(revokedKey(jti))) !== null) return true
+  } catch (err) {
+    // The ephemeral store is a cache in front of storage: when it is down (Redis outage), the
+    // durable revocation list below still decides, so verification fails neither open nor closed.
+    deps.log.warn({ err, event: 'ephemeral.unavailable' }, 'revocation cache unavailable; using storage')
+  }
   return deps.storage.revocations.isRevoked(jti)
 }
 
 /** Liveness of verified claims: revocation, credential generation, agent and organization status. */
 export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boolean> {
-  const [revoked, credential, agent, org] = await Promise.all([
+  const [revoked, bindingLive, agent, org] = await Promise.all([
     isRevoked(deps, c.jti),
-    deps.storage.credentials.find(c.organization_id, c.credential_id),
+    isTokenBindingLive(deps, c),
     deps.storage.agents.find(c.organization_id, c.sub),
     deps.storage.organizations.find(c.organization_id),
   ])
-  const now = deps.clock()
   return (
     !revoked &&
-    credential !== null &&
-    credential.status === 'active' &&
-    credential.generation === c.credential_generation &&
-    credential.agentId === c.sub &&
-    (credential.expiresAt === null || credential.expiresAt > now) &&
+    bindingLive &&
     agent !== null &&
     agent.status === 'active' &&
     org !== null &&

@@ -7,7 +7,8 @@
 import { schemas } from '@sentryagent/core'
 import type { FastifyPluginAsync } from 'fastify'
 import { requireContext } from '../request-context.js'
-import { problemResponses } from '../route-schemas.js'
+import { idParams, problemResponses } from '../route-schemas.js'
+import { Readable } from 'node:stream'
 
 const tags = ['Audit']
 
@@ -53,5 +54,85 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (req) => app.idp.audit.verify(requireContext(req), { from: req.query.from, to: req.query.to }),
+  )
+
+  app.post(
+    '/audit/checkpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Sign a checkpoint of the current audit head',
+        response: { 201: schemas.AuditCheckpointView, ...problemResponses },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await app.idp.audit.createCheckpoint(requireContext(req))),
+  )
+
+  app.get(
+    '/audit/checkpoints/latest',
+    {
+      schema: {
+        tags,
+        summary: 'The newest signed checkpoint of the audit log',
+        response: { 200: schemas.AuditCheckpointView, ...problemResponses },
+      },
+    },
+    async (req) => app.idp.audit.latestCheckpoint(requireContext(req)),
+  )
+
+  app.get<{ Params: { size: number } }>(
+    '/audit/checkpoints/:size',
+    {
+      schema: {
+        tags,
+        summary: 'The newest checkpoint of exactly this size (e.g. a retention anchor)',
+        params: { type: 'object', properties: { size: { type: 'integer', minimum: 0 } }, required: ['size'], additionalProperties: false },
+        response: { 200: schemas.AuditCheckpointView, ...problemResponses },
+      },
+    },
+    async (req) => app.idp.audit.checkpointOfSize(requireContext(req), req.params.size),
+  )
+
+  app.get<{ Params: { eventId: string }; Querystring: { size?: number } }>(
+    '/audit/events/:eventId/proof',
+    {
+      schema: {
+        tags,
+        summary: 'What a checkpoint holder needs to verify one event offline',
+        params: idParams('eventId'),
+        querystring: {
+          type: 'object',
+          properties: { size: { type: 'integer', minimum: 1, description: 'Size of the checkpoint you hold.' } },
+          additionalProperties: false,
+        },
+        response: { 200: schemas.AuditProofView, ...problemResponses },
+      },
+    },
+    async (req) => app.idp.audit.proof(requireContext(req), req.params.eventId, req.query.size),
+  )
+
+  app.get<{ Querystring: VerifyQuery }>(
+    '/audit/export',
+    {
+      schema: {
+        tags,
+        summary: 'Export audit events as NDJSON (one event per line, seq order)',
+        querystring: VerifyQuery,
+        response: { 200: { description: 'application/x-ndjson stream of audit events', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const ctx = requireContext(req)
+      const events = app.idp.audit.export(ctx, { from: req.query.from, to: req.query.to })
+      // Pull the first batch before committing to 200, so that authorization errors render normally.
+      const iterator = events[Symbol.asyncIterator]()
+      const first = await iterator.next()
+      async function* lines() {
+        if (first.done === true) return
+        yield `${JSON.stringify(first.value)}\n`
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield `${JSON.stringify(next.value)}\n`
+      }
+      return reply.type('application/x-ndjson').send(Readable.from(lines()))
+    },
   )
 }

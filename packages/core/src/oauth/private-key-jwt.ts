@@ -1,0 +1,152 @@
+/**
+ * `private_key_jwt` client authentication (RFC 7523 §2.2, OIDC Core §9): the agent signs a JWT with
+ * one of its registered keys. The client id is the agent id: `iss` = `sub` = agent id, `aud` = the
+ * issuer or the token endpoint URL, `exp` at most {@link ASSERTION_MAX_LIFETIME_SECONDS} ahead, and
+ * `jti` single-use (replay cache in the ephemeral store until the assertion expires). Only ES256,
+ * EdDSA, RS256 and PS256 are accepted, and only with the algorithm the key was registered for, so
+ * `alg: none` and HMAC with a public key as secret never verify. Every failure is the same
+ * `invalid_client`; failures for a known agent are audited as `auth.failed`.
+ *
+ * @module
+ */
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWTPayload } from 'jose'
+import { AGENT_KEY_ALGS } from '../agent-keys/public-jwk.js'
+import type { Deps } from '../deps.js'
+import { IdpError } from '../errors.js'
+import type { OAuthRequest } from '../idp.js'
+import type { Agent, AgentKey } from '../model.js'
+import { param } from './params.js'
+
+/** RFC 7523 §2.2 `client_assertion_type`. */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+/** Longest accepted assertion lifetime (`exp` − now), in seconds. */
+export const ASSERTION_MAX_LIFETIME_SECONDS = 300
+/** Tolerated clock difference with the client, in seconds. */
+const CLOCK_TOLERANCE_SECONDS = 30
+const MAX_JTI_LENGTH = 256
+
+/** Ephemeral-store key of a used assertion `jti`, per agent (RFC 7523 §3 item 7). */
+export const assertionJtiKey = (agentId: string, jti: string) => `agentidp:jti:${agentId}:${jti}`
+
+/** `true` when the request authenticates with a client assertion. */
+export function isAssertionRequest(req: OAuthRequest): boolean {
+  return req.params['client_assertion'] !== undefined || req.params['client_assertion_type'] !== undefined
+}
+
+class AssertionRejected extends Error {
+  constructor(
+    readonly reason: string,
+    readonly organizationId: string | null = null,
+    readonly agentId: string | null = null,
+  ) {
+    super(reason)
+  }
+}
+
+function readUnverified(assertion: string): { alg: string; kid: string | undefined; payload: JWTPayload } {
+  try {
+    const header = decodeProtectedHeader(assertion)
+    return { alg: String(header.alg), kid: typeof header.kid === 'string' ? header.kid : undefined, payload: decodeJwt(assertion) }
+  } catch {
+    throw new AssertionRejected('malformed_assertion')
+  }
+}
+
+/** Verifies `assertion` with `key`; returns the payload or the reason it failed. */
+async function verifyWith(deps: Deps, assertion: string, key: AgentKey, now: Date): Promise<JWTPayload | string> {
+  const issuer = deps.opts.issuer
+  try {
+    const { payload } = await jwtVerify(assertion, await importJWK({ ...key.publicJwk }, key.alg), {
+      algorithms: [key.alg],
+      issuer: key.agentId,
+      subject: key.agentId,
+      audience: [issuer, `${issuer}/oauth2/token`],
+      currentDate: now,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'jti'],
+    })
+    return payload
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) return 'assertion_expired'
+    if (err instanceof joseErrors.JWTClaimValidationFailed) return `bad_claim_${err.claim}`
+    return 'bad_signature'
+  }
+}
+
+async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: Agent; key: AgentKey }> {
+  if (param(req, 'client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) throw new AssertionRejected('unsupported_assertion_type')
+  const assertion = param(req, 'client_assertion')
+  if (assertion === undefined) throw new AssertionRejected('missing_assertion')
+  const { alg, kid, payload } = readUnverified(assertion)
+  const agentId = payload.iss
+  if (typeof agentId !== 'string' || agentId === '' || payload.sub !== agentId) throw new AssertionRejected('iss_sub_mismatch')
+  const clientId = param(req, 'client_id')
+  if (clientId !== undefined && clientId !== agentId) throw new AssertionRejected('client_id_mismatch')
+  const organizationId = await deps.storage.agents.ownerOf(agentId)
+  if (organizationId === null) throw new AssertionRejected('unknown_client')
+  const reject = (reason: string) => new AssertionRejected(reason, organizationId, agentId)
+  // Checked before any key is touched: `none`, HS256 and the like are never verified at all.
+  if (!(AGENT_KEY_ALGS as readonly string[]).includes(alg)) throw reject('alg_not_allowed')
+
+  // A kid names one key of THIS agent; another agent's kid, or a removed key, finds nothing.
+  const candidates = (
+    kid !== undefined
+      ? [await deps.storage.agentKeys.find(organizationId, agentId, kid)]
+      : await deps.storage.agentKeys.listByAgent(organizationId, agentId, { activeOnly: true })
+  ).filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
+  if (candidates.length === 0) throw reject('unknown_key')
+
+  const now = deps.clock()
+  let failure = 'bad_signature'
+  for (const key of candidates) {
+    const result = await verifyWith(deps, assertion, key, now)
+    if (typeof result === 'string') {
+      failure = result
+      continue
+    }
+    const nowSeconds = Math.floor(now.getTime() / 1000)
+    const exp = result.exp ?? 0
+    if (exp - nowSeconds > ASSERTION_MAX_LIFETIME_SECONDS) throw reject('assertion_lifetime_too_long')
+    const jti = result.jti ?? ''
+    if (jti === '' || jti.length > MAX_JTI_LENGTH) throw reject('bad_jti')
+    const [agent, org] = await Promise.all([
+      deps.storage.agents.find(organizationId, agentId),
+      deps.storage.organizations.find(organizationId),
+    ])
+    if (agent === null || agent.status !== 'active' || org === null || org.status !== 'active') throw reject('agent_inactive')
+    // Single use: the first presentation claims the jti until the assertion expires anyway.
+    const ttl = Math.max(1, exp - nowSeconds + CLOCK_TOLERANCE_SECONDS)
+    if (!(await deps.ephemeral.setIfAbsent(assertionJtiKey(agentId, jti), '1', ttl))) throw reject('assertion_replayed')
+    return { agent, key }
+  }
+  throw reject(failure)
+}
+
+/**
+ * Authenticates a client with a `private_key_jwt` assertion.
+ *
+ * @example
+ * const { agent, key } = await authenticatePrivateKeyJwt(deps, req)
+ * @throws {IdpError} INVALID_CLIENT on any failure (bad type, signature, claims, replay, inactive agent).
+ */
+export async function authenticatePrivateKeyJwt(deps: Deps, req: OAuthRequest): Promise<{ agent: Agent; key: AgentKey }> {
+  try {
+    return await verifyAssertion(deps, req)
+  } catch (err) {
+    if (!(err instanceof AssertionRejected)) throw err
+    deps.log.info({ event: 'auth.failed', reason: err.reason, requestId: req.requestId }, 'client assertion rejected')
+    // Unknown agents have no organization, hence no chain to append to: they are logged only.
+    if (err.organizationId !== null && err.agentId !== null) {
+      await deps.auditBatcher.append({
+        organizationId: err.organizationId,
+        action: 'auth.failed',
+        outcome: 'failure',
+        actor: err.agentId,
+        agentId: err.agentId,
+        ip: req.ip,
+        details: { clientId: err.agentId, reason: err.reason, authMethod: 'private_key_jwt' },
+      })
+    }
+    throw new IdpError('INVALID_CLIENT', 'Client authentication failed')
+  }
+}
