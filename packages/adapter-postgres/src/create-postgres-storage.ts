@@ -37,6 +37,24 @@ export interface PostgresStorageOptions {
   logger?: Logger | undefined
 }
 
+/** Connection-pool counters, for metrics gauges. */
+export interface PoolStats {
+  /** Connections open (idle + in use). */
+  total: number
+  /** Open connections not in use. */
+  idle: number
+  /** Callers waiting for a connection. */
+  waiting: number
+  /** The pool's maximum size. */
+  max: number
+}
+
+/** The storage of {@link createPostgresStorage}: the port plus its pool's counters. */
+export interface PostgresStorage extends Storage {
+  /** Current pool counters (cheap; read on every metrics scrape). */
+  poolStats(): PoolStats
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
 function validate(options: PostgresStorageOptions): string[] {
@@ -100,7 +118,7 @@ async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void>
  * @throws {IdpError} CONFIG_INVALID listing every invalid option; DEPENDENCY_UNAVAILABLE when the
  *   server cannot be reached; INTERNAL when a migration fails.
  */
-export async function createPostgresStorage(options: PostgresStorageOptions): Promise<Storage> {
+export async function createPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
   const problems = validate(options)
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
   const logger = options.logger ?? silentLogger
@@ -133,5 +151,9 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     await close().catch(() => undefined)
     throw err
   }
-  return createKyselyStorage(db, close)
+  const max = pool.options.max ?? options.poolSize ?? 10
+  return Object.freeze({
+    ...createKyselyStorage(db, close),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+  })
 }

@@ -5,7 +5,7 @@
  * @module
  */
 export { createPostgresStorage } from './create-postgres-storage.js'
-export type { PostgresStorageOptions } from './create-postgres-storage.js'
+export type { PoolStats, PostgresStorage, PostgresStorageOptions } from './create-postgres-storage.js'
 export { createPgliteStorage } from './create-pglite-storage.js'
 export type { PgliteStorageOptions } from './create-pglite-storage.js'
 export { createPgliteDialect } from './pglite-dialect.js'

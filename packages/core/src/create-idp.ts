@@ -20,11 +20,21 @@ import {
 import { createAuditBatcher } from './audit/group-commit.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeExpiredAudit } from './audit/retention.js'
 import { listAudit, verifyAudit } from './audit/read-audit.js'
+import { addAgentKey } from './agent-keys/add-agent-key.js'
+import { listAgentKeys, removeAgentKey } from './agent-keys/manage-agent-keys.js'
+import { getAgentCard } from './cards/get-agent-card.js'
+import { complianceControls } from './compliance/compliance-controls.js'
+import { complianceReport, listComplianceAgentCards } from './compliance/compliance-report.js'
+import { getAgentDidDocument, getInstanceDidDocument, resolveAgentDid } from './did/resolve-agent-did.js'
+import { getMarketplaceAgent, searchMarketplace } from './marketplace/search-marketplace.js'
 import { requireScope } from './authz/scopes.js'
 import { bootstrap } from './bootstrap.js'
 import { generateCredential } from './credentials/generate-credential.js'
 import { listCredentials, revokeCredential, rotateCredential } from './credentials/manage-credentials.js'
 import type { Deps } from './deps.js'
+import { createDelegation } from './delegation/create-delegation.js'
+import { revokeDelegation } from './delegation/revoke-delegation.js'
+import { verifyDelegation } from './delegation/verify-delegation.js'
 import { discoveryDocument } from './discovery/discovery-document.js'
 import { healthReport } from './health.js'
 import type { Idp } from './idp.js'
@@ -93,10 +103,35 @@ export function createIdp(options: IdpOptions): Idp {
       rotate: (ctx, agentId, id) => rotateCredential(deps, ctx, agentId, id),
       revoke: (ctx, agentId, id) => revokeCredential(deps, ctx, agentId, id),
     },
+    delegation: {
+      create: (ctx, input) => createDelegation(deps, ctx, input),
+      verify: (ctx, input) => verifyDelegation(deps, ctx, input),
+      revoke: (ctx, chainId) => revokeDelegation(deps, ctx, chainId),
+    },
     oauth: {
       token: (req) => handleTokenRequest(deps, req),
       introspect: (req) => introspectToken(deps, req),
       revoke: (req) => revokeToken(deps, req),
+    },
+    agentKeys: {
+      add: (ctx, agentId, input) => addAgentKey(deps, ctx, agentId, input),
+      list: (ctx, agentId) => listAgentKeys(deps, ctx, agentId),
+      remove: (ctx, agentId, kid) => removeAgentKey(deps, ctx, agentId, kid),
+    },
+    dids: {
+      agentDocument: (agentId) => getAgentDidDocument(deps, agentId),
+      resolve: (agentId) => resolveAgentDid(deps, agentId),
+      instanceDocument: () => getInstanceDidDocument(deps),
+    },
+    agentCards: { get: (ctx, agentId, query) => getAgentCard(deps, ctx, agentId, query) },
+    marketplace: {
+      search: (query) => searchMarketplace(deps, query),
+      get: (agentId) => getMarketplaceAgent(deps, agentId),
+    },
+    compliance: {
+      report: (ctx) => complianceReport(deps, ctx),
+      agentCards: (ctx, query) => listComplianceAgentCards(deps, ctx, query),
+      controls: () => complianceControls(),
     },
     audit: {
       list: (ctx, query) => listAudit(deps, ctx, query),

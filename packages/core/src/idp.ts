@@ -33,6 +33,21 @@ import type {
   VerifyDelegationBody,
 } from './schemas.js'
 import type { PublicJwk } from './ports/keys.js'
+import type {
+  AddAgentKeyBody,
+  AgentCardQuery,
+  AgentCardView,
+  AgentKeyView,
+  AgentKeyWithPrivateView,
+  ComplianceAgentCardsQuery,
+  ComplianceControlView,
+  ComplianceReportView,
+  DidDocument,
+  DidResolutionResult,
+  MarketplaceAgentView,
+  MarketplaceQuery,
+} from './agent-identity-schemas.js'
+import type { AgentCardResult } from './cards/get-agent-card.js'
 import type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 
 /** Claims of an RFC 9068 access token issued by this IdP. */
@@ -183,6 +198,36 @@ export interface Idp {
     introspect(req: OAuthRequest): Promise<IntrospectionResponse>
     /** `POST /oauth2/revoke`: always resolves for a well-formed, client-authenticated request. */
     revoke(req: OAuthRequest): Promise<void>
+  }
+  /** An agent's public keys (SPEC §4): agents:write to add/remove, agents:read to list. */
+  readonly agentKeys: {
+    /** Registers `publicJwk`, or generates a pair and returns `privateJwk` once (never stored). */
+    add(ctx: RequestContext, agentId: string, input: AddAgentKeyBody): Promise<AgentKeyWithPrivateView>
+    list(ctx: RequestContext, agentId: string): Promise<{ items: AgentKeyView[] }>
+    remove(ctx: RequestContext, agentId: string, kid: string): Promise<void>
+  }
+  /** did:web documents (SPEC §7, public). */
+  readonly dids: {
+    /** @throws {IdpError} NOT_FOUND; GONE when the agent is decommissioned. */
+    agentDocument(agentId: string): Promise<DidDocument>
+    /** W3C DID Resolution result; `status` 410 for a deactivated DID. */
+    resolve(agentId: string): Promise<{ status: 200 | 410; result: DidResolutionResult }>
+    instanceDocument(): Promise<DidDocument>
+  }
+  /** Agent cards (SPEC §7): AGNTCY-style or A2A, optionally JWS-signed by the IdP. */
+  readonly agentCards: {
+    get(ctx: RequestContext, agentId: string, query: AgentCardQuery): Promise<AgentCardResult>
+  }
+  /** Public, read-only marketplace of `isPublic` active agents. */
+  readonly marketplace: {
+    search(query: MarketplaceQuery): Promise<Page<MarketplaceAgentView>>
+    get(agentId: string): Promise<MarketplaceAgentView>
+  }
+  /** Compliance (SPEC §11). */
+  readonly compliance: {
+    report(ctx: RequestContext): Promise<ComplianceReportView>
+    agentCards(ctx: RequestContext, query: ComplianceAgentCardsQuery): Promise<Page<AgentCardView>>
+    controls(): { items: ComplianceControlView[] }
   }
   readonly audit: {
     list(ctx: RequestContext, query: ListAuditQuery): Promise<Page<AuditEventView>>

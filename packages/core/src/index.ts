@@ -21,6 +21,13 @@ export type {
   TokenResponse,
 } from './idp.js'
 export { DEFAULTS, resolveOptions } from './options.js'
+export {
+  ACCESS_TOKEN_TYPE,
+  JWT_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+} from './delegation/exchange-delegation-token.js'
+export { DELEGATION_TOKEN_TYP } from './tokens/delegation-token.js'
+export type { DelegationTokenClaims } from './tokens/delegation-token.js'
 export type { IdpOptions, ResolvedIdpOptions } from './options.js'
 
 // errors, events, logging
@@ -67,6 +74,18 @@ export type {
 } from './model.js'
 export * as schemas from './schemas.js'
 export { agentDid, didWebHost } from './views.js'
+
+// agent keys, private_key_jwt, DIDs, cards, marketplace, compliance
+export type { AgentKey, AgentKeyStatus } from './model.js'
+export { AGENT_KEY_ALGS, generateAgentKeyPair, normalizePublicJwk } from './agent-keys/public-jwk.js'
+export type { AgentKeyAlg, NormalizedJwk } from './agent-keys/public-jwk.js'
+export { ASSERTION_MAX_LIFETIME_SECONDS, JWT_BEARER_ASSERTION_TYPE } from './oauth/private-key-jwt.js'
+export { DID_CONTEXT, agentDidDocument, instanceDid, instanceDidDocument } from './did/did-document.js'
+export { A2A_PROTOCOL_VERSION, a2aAgentCard, agentCard } from './cards/agent-card.js'
+export { AGENT_CARD_JWS_TYPE } from './cards/get-agent-card.js'
+export type { AgentCardResult } from './cards/get-agent-card.js'
+export { COMPLIANCE_CONTROLS } from './compliance/compliance-controls.js'
+export type { AgentKeyRepository, MarketplaceFilter, MarketplaceListing, MarketplaceRepository } from './ports/storage.js'
 
 // audit chain
 export { GENESIS_HASH, canonicalAuditEvent, computeAuditHash, linkAuditEvent, verifyAuditChain } from './audit/hash-chain.js'

@@ -12,12 +12,14 @@ import { toStorageError } from '../internal/storage-errors.js'
 import { init } from './0001-init.js'
 import { auditCheckpoints } from './0002-audit-checkpoints.js'
 import { delegations } from './0004-delegations.js'
+import { signingKeyActivation } from './0005-signing-key-activation.js'
 
 /** Every migration, keyed by name; names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-init': init,
   '0002-audit-checkpoints': auditCheckpoints,
   '0004-delegations': delegations,
+  '0005-signing-key-activation': signingKeyActivation,
 })
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }

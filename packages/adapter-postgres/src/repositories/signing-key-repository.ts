@@ -18,6 +18,7 @@ function toSigningKey(row: Selectable<SigningKeyTable>): SigningKeyRecord {
     status: row.status,
     createdAt: row.created_at,
     notAfter: row.not_after,
+    activatesAt: row.activates_at,
   }
 }
 
@@ -36,6 +37,7 @@ export function createSigningKeyRepository(db: Kysely<Database>): SigningKeyRepo
             status: key.status,
             created_at: key.createdAt,
             not_after: key.notAfter,
+            activates_at: key.activatesAt ?? null,
           })
           .onConflict((oc) => oc.doNothing())
           .returning('kid')

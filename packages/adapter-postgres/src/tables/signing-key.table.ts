@@ -11,4 +11,6 @@ export interface SigningKeyTable {
   status: 'current' | 'retired'
   created_at: Date
   not_after: Date | null
+  /** Added by migration 0005; `null` = active from `created_at`. */
+  activates_at: Date | null
 }

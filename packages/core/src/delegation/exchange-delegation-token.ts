@@ -18,7 +18,8 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { AccessTokenClaims, OAuthRequest, TokenResponse } from '../idp.js'
 import { newId } from '../internal/crypto.js'
-import type { Agent, Credential, Scope } from '../model.js'
+import type { Scope } from '../model.js'
+import type { AuthenticatedClient } from '../oauth/client-auth.js'
 import { param } from '../oauth/params.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'
 import { signJws } from '../tokens/jws.js'
@@ -30,12 +31,6 @@ export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token
 /** RFC 8693 §3 token type identifiers. */
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt'
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
-
-/** The client authenticated by the token endpoint. */
-export interface ExchangeClient {
-  agent: Agent
-  credential: Credential
-}
 
 const invalidGrant = (detail: string) => new IdpError('INVALID_GRANT', detail)
 
@@ -61,7 +56,7 @@ function exchangedScopes(requested: string | undefined, grantable: readonly Scop
  *   inactive, not meant for this client's agent, or the actor token is not the delegatee's own.
  * @throws {IdpError} INVALID_SCOPE for a scope beyond the delegation.
  */
-export async function exchangeDelegationToken(deps: Deps, req: OAuthRequest, client: ExchangeClient): Promise<TokenResponse> {
+export async function exchangeDelegationToken(deps: Deps, req: OAuthRequest, client: AuthenticatedClient): Promise<TokenResponse> {
   const subjectToken = param(req, 'subject_token', true)
   requireType(req, 'subject_token_type', JWT_TOKEN_TYPE)
   const actorToken = param(req, 'actor_token', true)
@@ -70,7 +65,7 @@ export async function exchangeDelegationToken(deps: Deps, req: OAuthRequest, cli
   if (requestedType !== undefined && requestedType !== ACCESS_TOKEN_TYPE) {
     throw new IdpError('INVALID_REQUEST', `Unsupported requested_token_type; only ${ACCESS_TOKEN_TYPE} is issued`)
   }
-  const { agent, credential } = client
+  const { agent, credential, key, clientId } = client
   const orgId = agent.organizationId
 
   const subject = await readDelegationToken(deps, subjectToken)
@@ -111,15 +106,17 @@ export async function exchangeDelegationToken(deps: Deps, req: OAuthRequest, cli
     iss: deps.opts.issuer,
     sub: root.delegatorAgentId,
     aud: deps.opts.tokens.audience,
-    client_id: credential.clientId,
+    client_id: clientId,
     scope: scopes.join(' '),
     agent_id: root.delegatorAgentId,
     organization_id: orgId,
     iat,
     exp,
     jti: newId(),
-    credential_id: credential.credentialId,
-    credential_generation: credential.generation,
+    // Bound to what the delegatee authenticated with: revoking or rotating it kills this token too.
+    ...(credential !== null
+      ? { credential_id: credential.credentialId, credential_generation: credential.generation }
+      : { agent_key_id: key.kid }),
     act,
     delegation_id: link.chainId,
   }
@@ -133,7 +130,7 @@ export async function exchangeDelegationToken(deps: Deps, req: OAuthRequest, cli
       ip: req.ip,
       details: {
         jti: claims.jti,
-        clientId: credential.clientId,
+        clientId,
         grantType: TOKEN_EXCHANGE_GRANT_TYPE,
         scope: claims.scope,
         chainId: link.chainId,

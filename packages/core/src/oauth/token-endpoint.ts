@@ -9,12 +9,13 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest, TokenResponse } from '../idp.js'
 import type { Scope } from '../model.js'
+import { exchangeDelegationToken, TOKEN_EXCHANGE_GRANT_TYPE } from '../delegation/exchange-delegation-token.js'
 import { issueAccessToken } from '../tokens/issue-access-token.js'
 import { authenticateClient } from './client-auth.js'
 import { param } from './params.js'
 
 /** Grant types this server accepts; discovery advertises the same list. */
-export const GRANT_TYPES_SUPPORTED = ['client_credentials'] as const
+export const GRANT_TYPES_SUPPORTED = ['client_credentials', TOKEN_EXCHANGE_GRANT_TYPE] as const
 
 /** Parses a `scope` parameter against the allowed scopes. @throws {IdpError} INVALID_SCOPE */
 export function narrowScopes(requested: string | undefined, allowed: readonly Scope[]): Scope[] {
@@ -33,7 +34,10 @@ export async function handleTokenRequest(deps: Deps, req: OAuthRequest): Promise
   if (!(GRANT_TYPES_SUPPORTED as readonly string[]).includes(grantType)) {
     throw new IdpError('UNSUPPORTED_GRANT_TYPE', `Unsupported grant_type`)
   }
-  const { agent, credential, key, clientId, method } = await authenticateClient(deps, req)
+  const client = await authenticateClient(deps, req)
+  // RFC 8693 delegation (SPEC §8): the client is the delegatee; the grant checks the rest.
+  if (grantType === TOKEN_EXCHANGE_GRANT_TYPE) return exchangeDelegationToken(deps, req, client)
+  const { agent, credential, key, clientId, method } = client
   const scopes = narrowScopes(param(req, 'scope'), agent.scopes)
   const { token, claims } = await issueAccessToken(deps, agent, credential ?? key, scopes)
   // Group commit: the response goes out only after the token.issued event is durable.

@@ -14,6 +14,12 @@ export interface RateLimitPolicy {
   readonly points: number
   /** Window length in seconds (≥ 1). */
   readonly durationSeconds: number
+  /**
+   * What a networked limiter does when its backend is unreachable: `insurance` counts in process
+   * meanwhile (each process enforcing the limit on its own), `open` allows every call, `closed`
+   * rejects with `DEPENDENCY_UNAVAILABLE`. In-process limiters never fail. @default 'insurance'
+   */
+  readonly failMode?: 'insurance' | 'open' | 'closed'
 }
 
 /** The outcome of {@link RateLimiter.consume} or {@link RateLimiter.peek}. */

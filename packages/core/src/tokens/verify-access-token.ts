@@ -13,6 +13,7 @@ import type { AccessTokenClaims, AuthContext } from '../idp.js'
 import type { PublicJwk } from '../ports/keys.js'
 import { isScope } from '../authz/scopes.js'
 import { isTokenBindingLive } from './token-binding.js'
+import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
 
 const jwksCache = new WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>()
 
@@ -82,15 +83,20 @@ export async function isRevoked(deps: Deps, jti: string): Promise<boolean> {
 
 /** Liveness of verified claims: revocation, credential generation, agent and organization status. */
 export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boolean> {
-  const [revoked, bindingLive, agent, org] = await Promise.all([
+  // A token obtained by delegation (RFC 8693) is bound to its actor's credential or key, and lives
+  // only while its whole chain does (revocation, expiry, every agent along it active).
+  const delegated = c.delegation_id !== undefined
+  const [revoked, bindingLive, agent, org, chainLive] = await Promise.all([
     isRevoked(deps, c.jti),
-    isTokenBindingLive(deps, c),
+    isTokenBindingLive(deps, delegated ? { ...c, sub: c.act?.sub ?? '' } : c),
     deps.storage.agents.find(c.organization_id, c.sub),
     deps.storage.organizations.find(c.organization_id),
+    delegated ? isDelegatedTokenLive(deps, c) : true,
   ])
   return (
     !revoked &&
     bindingLive &&
+    chainLive &&
     agent !== null &&
     agent.status === 'active' &&
     org !== null &&
