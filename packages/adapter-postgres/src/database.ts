@@ -4,6 +4,7 @@
  * @module
  */
 import type { AgentTable } from './tables/agent.table.js'
+import type { AgentKeyTable } from './tables/agent-key.table.js'
 import type { AuditCheckpointTable } from './tables/audit-checkpoint.table.js'
 import type { AuditEventTable } from './tables/audit-event.table.js'
 import type { CredentialTable } from './tables/credential.table.js'
@@ -18,6 +19,7 @@ export interface Database {
   organizations: OrganizationTable
   organization_members: MemberTable
   agents: AgentTable
+  agent_keys: AgentKeyTable
   credentials: CredentialTable
   signing_keys: SigningKeyTable
   revoked_tokens: RevokedTokenTable

@@ -37,6 +37,7 @@ import { revokeDelegation } from './delegation/revoke-delegation.js'
 import { verifyDelegation } from './delegation/verify-delegation.js'
 import { discoveryDocument } from './discovery/discovery-document.js'
 import { healthReport } from './health.js'
+import type { AuditAction } from './events.js'
 import type { Idp } from './idp.js'
 import { createEventBus } from './internal/event-bus.js'
 import { listenForKeyRotations, rotateSigningKey, rotateSigningKeyIfDue } from './keys/rotate-signing-key.js'
@@ -74,7 +75,14 @@ export function createIdp(options: IdpOptions): Idp {
     (warnDev('keys'),
     createLocalKeyStore({ storage, masterKey: randomToken(32), clock: opts.clock, logger: log }))
   const base = { opts, storage, ephemeral, keys, log, clock: opts.clock, events: createEventBus(log) }
-  const deps: Deps = { ...base, auditBatcher: createAuditBatcher(base) }
+  const auditBatcher = createAuditBatcher({
+    storage,
+    clock: opts.clock,
+    onCommitted: (events) => {
+      for (const e of events) base.events.emit(e.action as AuditAction, e)
+    },
+  })
+  const deps: Deps = { ...base, auditBatcher }
 
   const stopKeyListener = listenForKeyRotations(deps)
 

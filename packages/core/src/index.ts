@@ -95,6 +95,9 @@ export { CHECKPOINT_TYP, checkpointPayload, verifyCheckpointSignature } from './
 export { verifyAuditLog } from './audit/verify-audit-log.js'
 export type { AuditEventLike, CheckpointLike, VerifyAuditLogInput, VerifyAuditLogResult } from './audit/verify-audit-log.js'
 export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit/retention.js'
+export { createAuditBatcher } from './audit/group-commit.js'
+export type { AuditBatcher, AuditBatcherDeps } from './audit/group-commit.js'
+export type { AuditInput } from './audit/with-audit.js'
 
 // ports and default adapters
 export type {

@@ -192,6 +192,18 @@ describe('delegation (core, memory ports)', () => {
     expect(revokedEvents[0]?.details).toMatchObject({ chainId: d2.chainId, revokedChainIds: [d2.chainId, d3.chainId] })
   })
 
+  it('the delegatee can revoke its exchanged token (RFC 7009) without agents:write', async () => {
+    const { idp, A, member } = await world()
+    const reader = await member('reader', A.ctx.auth.organizationId, ['agents:read'])
+    const d = await idp.delegation.create(A.ctx, { delegateeAgentId: reader.agentId, scopes: ['agents:read'], ttlSeconds: 600 })
+    const tok = (await exchange(idp, d.delegationToken, reader)).access_token
+    expect((await idp.authenticate(tok)).claims.act).toEqual({ sub: reader.agentId })
+    await idp.oauth.revoke({ params: { token: tok }, authorization: basic(reader.clientId, reader.clientSecret) })
+    await expect(idp.authenticate(tok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    // The delegation itself is untouched: a new exchange works.
+    expect((await exchange(idp, d.delegationToken, reader)).scope).toBe('agents:read')
+  })
+
   it('suspending or decommissioning the delegator or delegatee invalidates derived tokens', async () => {
     const { idp, admin, A, B } = await world()
     const d = await idp.delegation.create(A.ctx, { delegateeAgentId: B.agentId, scopes: ['agents:read'], ttlSeconds: 600 })

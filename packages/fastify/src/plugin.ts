@@ -18,6 +18,7 @@ import { agentInfoRoute } from './routes/agent-info.js'
 import { agentRoutes } from './routes/agents.js'
 import { auditRoutes } from './routes/audit.js'
 import { credentialRoutes } from './routes/credentials.js'
+import { delegationRoutes } from './routes/delegation.js'
 import { healthRoutes } from './routes/health.js'
 import { memberRoutes } from './routes/members.js'
 import { metricsRoute } from './routes/metrics.js'
@@ -67,6 +68,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     if (opts.openapi) await scope.register(openApiRoutes, { docs: opts.docs })
     await scope.register(oauthRoutes, { restPrefix: opts.prefix })
     await scope.register(agentInfoRoute)
+    await scope.register(delegationRoutes, { restPrefix: opts.prefix })
     await scope.register(
       async (rest) => {
         // The REST API speaks JSON only: any other body type is 415, not a confusing 400.

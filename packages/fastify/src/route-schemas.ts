@@ -62,6 +62,7 @@ export const TokenResponseSchema = {
     token_type: { type: 'string', enum: ['Bearer'] },
     expires_in: { type: 'integer' },
     scope: { type: 'string' },
+    issued_token_type: { type: 'string', description: 'RFC 8693 §2.2.1 (token exchange only)' },
   },
   required: ['access_token', 'token_type', 'expires_in', 'scope'],
   additionalProperties: false,

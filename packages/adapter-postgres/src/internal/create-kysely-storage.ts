@@ -8,6 +8,8 @@ import type { Storage, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { createAgentRepository } from '../repositories/agent-repository.js'
+import { createAgentKeyRepository } from '../repositories/agent-key-repository.js'
+import { createMarketplaceRepository } from '../repositories/marketplace-repository.js'
 import { createAuditCheckpointRepository } from '../repositories/audit-checkpoint-repository.js'
 import { createAuditRepository } from '../repositories/audit-repository.js'
 import { createCredentialRepository } from '../repositories/credential-repository.js'
@@ -23,6 +25,8 @@ function repositories(db: Kysely<Database>): StorageTx {
     organizations: createOrganizationRepository(db),
     members: createMemberRepository(db),
     agents: createAgentRepository(db),
+    agentKeys: createAgentKeyRepository(db),
+    marketplace: createMarketplaceRepository(db),
     credentials: createCredentialRepository(db),
     signingKeys: createSigningKeyRepository(db),
     revocations: createRevocationRepository(db),

@@ -11,6 +11,7 @@ import type { Database } from '../database.js'
 import { toStorageError } from '../internal/storage-errors.js'
 import { init } from './0001-init.js'
 import { auditCheckpoints } from './0002-audit-checkpoints.js'
+import { agentKeys } from './0003-agent-keys.js'
 import { delegations } from './0004-delegations.js'
 import { signingKeyActivation } from './0005-signing-key-activation.js'
 
@@ -18,6 +19,7 @@ import { signingKeyActivation } from './0005-signing-key-activation.js'
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-init': init,
   '0002-audit-checkpoints': auditCheckpoints,
+  '0003-agent-keys': agentKeys,
   '0004-delegations': delegations,
   '0005-signing-key-activation': signingKeyActivation,
 })

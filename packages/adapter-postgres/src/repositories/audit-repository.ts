@@ -55,25 +55,51 @@ async function appendIn(
   if (event.seq !== (head?.seq ?? 0) + 1 || event.organizationId !== organizationId) {
     throw new IdpError('INTERNAL', 'Audit link does not extend the chain head')
   }
-  const row = await trx
-    .insertInto('audit_events')
-    .values({
-      event_id: event.eventId,
-      organization_id: organizationId,
-      seq: event.seq,
-      occurred_at: event.timestamp,
-      action: event.action,
-      outcome: event.outcome,
-      actor: event.actor,
-      agent_id: event.agentId,
-      ip: event.ip,
-      details: jsonb(event.details),
-      prev_hash: event.prevHash,
-      hash: event.hash,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const row = await trx.insertInto('audit_events').values(toRow(organizationId, event)).returningAll().executeTakeFirstOrThrow()
   return toAuditEvent(row)
+}
+
+function toRow(organizationId: string, event: AuditEvent) {
+  return {
+    event_id: event.eventId,
+    organization_id: organizationId,
+    seq: event.seq,
+    occurred_at: event.timestamp,
+    action: event.action,
+    outcome: event.outcome,
+    actor: event.actor,
+    agent_id: event.agentId,
+    ip: event.ip,
+    details: jsonb(event.details),
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  }
+}
+
+/** Appends a run of events inside `trx` with one lock, one head read and one multi-row insert. */
+async function appendManyIn(
+  trx: Kysely<Database>,
+  organizationId: string,
+  links: readonly ((head: AuditHead | null) => AuditEvent)[],
+): Promise<AuditEvent[]> {
+  if (links.length === 0) return []
+  await sql`select pg_advisory_xact_lock(hashtextextended(${LOCK_NAMESPACE + organizationId}, 0))`.execute(trx)
+  let head = await headOf(trx, organizationId)
+  const events: AuditEvent[] = []
+  for (const link of links) {
+    const event = await callerCode(() => link(head))
+    if (event.seq !== (head?.seq ?? 0) + 1 || event.organizationId !== organizationId) {
+      throw new IdpError('INTERNAL', 'Audit link does not extend the chain head')
+    }
+    events.push(event)
+    head = { seq: event.seq, hash: event.hash }
+  }
+  const rows = await trx
+    .insertInto('audit_events')
+    .values(events.map((event) => toRow(organizationId, event)))
+    .returningAll()
+    .execute()
+  return rows.map(toAuditEvent).sort((a, b) => a.seq - b.seq)
 }
 
 /** The audit repository over `db` (the pool or a transaction). */
@@ -85,6 +111,13 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
           ? appendIn(db, organizationId, link)
           : // Outside a transaction the append gets its own, so the lock spans read-head → insert.
             db.transaction().execute((trx) => appendIn(trx, organizationId, link)),
+      ),
+
+    appendMany: (organizationId, links) =>
+      guard(() =>
+        db.isTransaction
+          ? appendManyIn(db, organizationId, links)
+          : db.transaction().execute((trx) => appendManyIn(trx, organizationId, links)),
       ),
 
     head: (organizationId) => guard(() => headOf(db, organizationId)),

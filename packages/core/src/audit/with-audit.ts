@@ -10,7 +10,7 @@ import type { AuditAction } from '../events.js'
 import { newId } from '../internal/crypto.js'
 import type { AuditEvent, AuditOutcome } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
-import { linkAuditEvent } from './hash-chain.js'
+import { linkAuditEvent, type UnlinkedAuditEvent } from './hash-chain.js'
 
 /** What an operation says about one audited action. */
 export interface AuditInput {
@@ -26,12 +26,12 @@ export interface AuditInput {
 
 export type RecordAudit = (input: AuditInput) => Promise<AuditEvent>
 
-/** Appends one event inside `tx`. */
-export function appendAuditEvent(deps: Pick<Deps, 'clock'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
-  const unlinked = {
+/** The event an input describes, before it is linked into the chain. */
+export function unlinkedAuditEvent(clock: () => Date, input: AuditInput): UnlinkedAuditEvent {
+  return {
     eventId: newId(),
     organizationId: input.organizationId,
-    timestamp: deps.clock(),
+    timestamp: clock(),
     action: input.action,
     outcome: input.outcome ?? 'success',
     actor: input.actor,
@@ -39,6 +39,11 @@ export function appendAuditEvent(deps: Pick<Deps, 'clock'>, tx: StorageTx, input
     ip: input.ip ?? null,
     details: input.details ?? {},
   }
+}
+
+/** Appends one event inside `tx`. */
+export function appendAuditEvent(deps: Pick<Deps, 'clock'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
+  const unlinked = unlinkedAuditEvent(deps.clock, input)
   return tx.audit.append(input.organizationId, (head) => linkAuditEvent(unlinked, head))
 }
 

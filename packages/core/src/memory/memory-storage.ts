@@ -269,6 +269,23 @@ function repositories(s: State, journal: Journal): StorageTx {
         journal(() => chain.pop())
         return clone(event)
       },
+      async appendMany(orgId, links) {
+        const chain = s.audit.get(orgId) ?? []
+        const last = chain.at(-1)
+        let head = last === undefined ? null : { seq: last.seq, hash: last.hash }
+        const out: AuditEvent[] = []
+        for (const link of links) {
+          const event = link(head)
+          if (event.seq !== (head?.seq ?? 0) + 1) throw new IdpError('CONFLICT', 'Audit sequence out of order')
+          out.push(clone(event))
+          head = { seq: event.seq, hash: event.hash }
+        }
+        // Nothing is stored unless every link succeeded.
+        if (!s.audit.has(orgId)) put(s.audit, orgId, chain, journal)
+        chain.push(...out)
+        journal(() => chain.splice(chain.length - out.length, out.length))
+        return out.map(clone)
+      },
       async head(orgId) {
         const last = s.audit.get(orgId)?.at(-1)
         return last === undefined ? null : { seq: last.seq, hash: last.hash }

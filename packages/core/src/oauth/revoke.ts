@@ -17,7 +17,9 @@ export async function revokeToken(deps: Deps, req: OAuthRequest): Promise<void> 
   const { agent } = await authenticateClient(deps, req)
   const claims = await verifyAccessTokenSignature(deps, token)
   if (claims === null || claims.organization_id !== agent.organizationId) return
-  if (claims.sub !== agent.agentId && !agent.scopes.includes('agents:write')) return
+  // A delegated token (RFC 8693) was issued to its actor's client: the actor may revoke it too.
+  const holder = claims.act?.sub ?? claims.sub
+  if (claims.sub !== agent.agentId && holder !== agent.agentId && !agent.scopes.includes('agents:write')) return
   const now = deps.clock()
   const expiresAt = new Date(claims.exp * 1000)
   if (await deps.storage.revocations.isRevoked(claims.jti)) return

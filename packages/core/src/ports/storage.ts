@@ -142,6 +142,12 @@ export interface AuditRepository {
    * stays gap-free under concurrent writers. `link` is pure: it computes `seq`, `prevHash`, `hash`.
    */
   append(organizationId: string, link: (head: AuditHead | null) => AuditEvent): Promise<AuditEvent>
+  /**
+   * Appends several events after the head in one step, under the same per-organization lock:
+   * `links[i]` receives the head as it is after `links[0..i-1]`. All or none are stored. This is
+   * what makes group commit cheap: one lock, one head read and one insert per organization.
+   */
+  appendMany(organizationId: string, links: readonly ((head: AuditHead | null) => AuditEvent)[]): Promise<AuditEvent[]>
   head(organizationId: string): Promise<AuditHead | null>
   /** Events with `seq >= fromSeq`, ascending, at most `limit`. */
   range(organizationId: string, fromSeq: number, limit: number): Promise<AuditEvent[]>

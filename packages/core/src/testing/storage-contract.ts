@@ -8,10 +8,12 @@
 import { afterEach, beforeEach, describe } from 'vitest'
 import type { Storage } from '../ports/storage.js'
 import { agentContract } from './storage-contract/agent-contract.js'
+import { agentKeyContract } from './storage-contract/agent-key-contract.js'
 import { auditCheckpointContract } from './storage-contract/audit-checkpoint-contract.js'
 import { auditContract } from './storage-contract/audit-contract.js'
 import { credentialContract } from './storage-contract/credential-contract.js'
 import { delegationContract } from './storage-contract/delegation-contract.js'
+import { marketplaceContract } from './storage-contract/marketplace-contract.js'
 import { organizationContract } from './storage-contract/organization-contract.js'
 import { transactionContract } from './storage-contract/transaction-contract.js'
 
@@ -57,6 +59,8 @@ export function describeStorageContract(name: string, setup: () => Promise<Stora
 
     organizationContract(storage)
     agentContract(storage)
+    agentKeyContract(storage)
+    marketplaceContract(storage)
     credentialContract(storage)
     delegationContract(storage)
     auditContract(storage)

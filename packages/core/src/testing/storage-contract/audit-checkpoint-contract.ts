@@ -16,6 +16,49 @@ function checkpoint(organizationId: string, size: number, issuedAtMs: number): A
 /** Registers the checkpoint and retention cases. */
 export function auditCheckpointContract(storage: () => Storage): void {
   describe('audit retention and checkpoints', () => {
+    it('appendMany() links each event to the previous one, and stores none when a link throws', async () => {
+      const orgId = randomUUID()
+      const first = await storage().audit.append(orgId, auditLink(orgId))
+      const heads: (number | null)[] = []
+      const link = auditLink(orgId)
+      const batch = await storage().audit.appendMany(
+        orgId,
+        Array.from({ length: 3 }, () => (head: Parameters<typeof link>[0]) => {
+          heads.push(head?.seq ?? null)
+          return link(head)
+        }),
+      )
+      expect(heads).toStrictEqual([1, 2, 3])
+      expect(batch.map((e) => e.seq)).toStrictEqual([2, 3, 4])
+      expect(batch[0]?.prevHash).toBe(first.hash)
+      expect(batch[2]?.prevHash).toBe(batch[1]?.hash)
+      expect(await storage().audit.range(orgId, 1, 10)).toStrictEqual([first, ...batch])
+      expect(await storage().audit.appendMany(orgId, [])).toStrictEqual([])
+      await expect(
+        storage().audit.appendMany(orgId, [
+          auditLink(orgId),
+          () => {
+            throw new Error('bad link')
+          },
+        ]),
+      ).rejects.toThrow('bad link')
+      expect(await storage().audit.head(orgId)).toStrictEqual({ seq: 4, hash: batch[2]?.hash })
+    })
+
+    it('appendMany() batches from concurrent transactions interleave into one gap-free chain', async () => {
+      const orgId = randomUUID()
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          storage().transaction((tx) => tx.audit.appendMany(orgId, [auditLink(orgId), auditLink(orgId), auditLink(orgId)])),
+        ),
+      )
+      const events = await storage().audit.range(orgId, 1, 100)
+      expect(events.map((e) => e.seq)).toStrictEqual(Array.from({ length: 24 }, (_, i) => i + 1))
+      events.forEach((e, i) => {
+        if (i > 0) expect(e.prevHash).toBe(events[i - 1]?.hash)
+      })
+    })
+
     it('findEvent() finds by id within the organization only', async () => {
       const orgId = randomUUID()
       const e = await storage().audit.append(orgId, auditLink(orgId))
