@@ -15,6 +15,11 @@ import { createIdpMetrics } from './metrics.js'
 import { registerOpenApi, openApiRoutes } from './openapi.js'
 import { resolvePluginOptions, type SentryAgentIdpOptions } from './options.js'
 import { agentInfoRoute } from './routes/agent-info.js'
+import { agentCardRoutes } from './routes/agent-cards.js'
+import { agentKeyRoutes } from './routes/agent-keys.js'
+import { complianceRoutes } from './routes/compliance.js'
+import { didRoutes } from './routes/dids.js'
+import { marketplaceRoutes } from './routes/marketplace.js'
 import { agentRoutes } from './routes/agents.js'
 import { auditRoutes } from './routes/audit.js'
 import { credentialRoutes } from './routes/credentials.js'
@@ -68,6 +73,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     if (opts.openapi) await scope.register(openApiRoutes, { docs: opts.docs })
     await scope.register(oauthRoutes, { restPrefix: opts.prefix })
     await scope.register(agentInfoRoute)
+    await scope.register(didRoutes, { restPrefix: opts.prefix })
     await scope.register(delegationRoutes, { restPrefix: opts.prefix })
     await scope.register(
       async (rest) => {
@@ -77,6 +83,10 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
         await rest.register(memberRoutes)
         await rest.register(agentRoutes)
         await rest.register(credentialRoutes)
+        await rest.register(agentKeyRoutes)
+        await rest.register(agentCardRoutes)
+        await rest.register(marketplaceRoutes)
+        await rest.register(complianceRoutes)
         await rest.register(auditRoutes)
       },
       { prefix: opts.prefix },
