@@ -6,15 +6,17 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
 import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
-import { createIdp, createLocalKeyStore, createMemoryEphemeralStore, type BootstrapResult, type Storage } from '@sentryagent/core'
+import { createIdp, type BootstrapResult, type Storage } from '@sentryagent/core'
 import sentryAgentIdp from '@sentryagent/fastify'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
 import { startAuditJobs } from './audit-jobs.js'
 import { createLogger } from './logger.js'
+import { createOpsPorts, startKeyRotationSchedule } from './ops-wiring.js'
 
 /** A built server and what bootstrap did. */
 export interface ReferenceServer {
@@ -55,26 +57,36 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const storage = await createStorage(config, log)
   const masterKey = await resolveMasterKey(config, log)
+  const ops = createOpsPorts(config.ops, storage, masterKey, log)
   const idp = createIdp({
     issuer: config.issuer,
     storage,
-    ephemeral: createMemoryEphemeralStore(),
-    keys: createLocalKeyStore({ storage, masterKey, logger: log }),
+    ephemeral: ops.ephemeral,
+    keys: ops.keys,
     logger: log,
     tokens: { accessTokenTtlSeconds: config.accessTokenTtlSeconds },
   })
+  // did:web resolution requires https; serve it directly when a certificate is configured.
+  const tls =
+    config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+      ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) }
+      : undefined
   const app = Fastify({
+    ...(tls === undefined ? {} : { serverFactory: ((handler) => createHttpsServer(tls, handler)) satisfies FastifyServerFactory }),
     loggerInstance: log as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomBytes(12).toString('base64url'),
-    trustProxy: false,
+    trustProxy: config.ops.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   })
-  await app.register(sentryAgentIdp, { idp })
+  const poolStats = 'poolStats' in storage && typeof storage.poolStats === 'function' ? storage.poolStats.bind(storage) : undefined
+  await app.register(sentryAgentIdp, { idp, rateLimit: ops.rateLimit, ...(poolStats === undefined ? {} : { poolStats }) })
+  const stopKeyRotation = startKeyRotationSchedule(idp, config.ops, log)
   const stopAuditJobs = startAuditJobs(idp, config, log)
   app.addHook('onClose', async () => {
     stopAuditJobs()
+    stopKeyRotation()
     await idp.close()
   })
   try {

@@ -20,11 +20,17 @@
  * | `AUDIT_RETENTION_DAYS` | `90` | audit events older than this are purged (0 = keep forever) |
  * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
  * | `LOG_LEVEL` | `info` | pino level |
+ * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
+ *
+ * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
  *
  * @module
  */
+import { loadOpsConfig, type OpsConfig } from './ops-config.js'
 
 export interface ServerConfig {
+  /** Redis, Vault, key rotation, rate limits (`ops-config.ts`). */
+  readonly ops: OpsConfig
   readonly port: number
   readonly host: string
   readonly issuer: string
@@ -40,6 +46,9 @@ export interface ServerConfig {
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** PEM files to serve HTTPS with; both or neither. */
+  readonly tlsCertFile: string | undefined
+  readonly tlsKeyFile: string | undefined
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -99,10 +108,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (bootstrapClientSecret !== undefined && bootstrapClientSecret.length < 32) {
     problems.push('SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET must be at least 32 characters')
   }
+  const tlsCertFile = str('TLS_CERT_FILE')
+  const tlsKeyFile = str('TLS_KEY_FILE')
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together')
   const logLevel = str('LOG_LEVEL') ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
+  const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
+  const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
   const config: ServerConfig = {
+    ops,
     port,
     host: str('HOST') ?? '127.0.0.1',
     issuer: issuer.replace(/\/+$/, ''),
@@ -114,10 +129,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     masterKey,
     bootstrapClientId,
     bootstrapClientSecret,
-    accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    accessTokenTtlSeconds,
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     auditCheckpointIntervalSeconds: int('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     logLevel: logLevel as ServerConfig['logLevel'],
+    tlsCertFile,
+    tlsKeyFile,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -86,7 +86,8 @@ export async function startServer(env: Record<string, string>): Promise<Running>
   const port = await freePort()
   const config = loadConfig({
     PORT: String(port),
-    ISSUER: `http://127.0.0.1:${port}`,
+    // With a certificate (TLS_CERT_FILE) the server speaks https, and so must its issuer.
+    ISSUER: `${env['TLS_CERT_FILE'] === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     SENTRYAGENT_BOOTSTRAP_CLIENT_ID: ADMIN_ID,
     SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: ADMIN_SECRET,
     SENTRYAGENT_MASTER_KEY: MASTER_KEY,

@@ -28,6 +28,8 @@ declare module 'fastify' {
     oauth?: boolean
     /** The bearer hook skips this route: no access token is required. */
     public?: boolean
+    /** `token`: the token endpoint's per-client and per-IP limits apply (see `rate-limit.ts`). */
+    rateLimit?: 'token'
   }
 }
 

@@ -5,15 +5,20 @@
  *
  * @module
  */
-import type { AuditEvent, Idp } from '@sentryagent/core'
+import { AUDIT_ACTIONS, type AuditEvent, type Idp } from '@sentryagent/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** Reads database pool counters (adapter-postgres `storage.poolStats`). */
+export type PoolStatsSource = () => { total: number; idle: number; waiting: number; max: number }
 
 /** The metrics of one plugin instance. */
 export interface IdpMetrics {
   readonly registry: Registry
   /** Records one HTTP exchange; call from `onResponse`. */
   observe(req: FastifyRequest, reply: FastifyReply): void
+  /** Counts one request refused by the rate limiter of `policy`. */
+  rateLimited(policy: string): void
   /** Unsubscribes from core events. */
   close(): void
 }
@@ -33,7 +38,10 @@ const detailString = (event: AuditEvent, ...keys: string[]): string => {
  * const metrics = createIdpMetrics(idp)
  * fastify.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
  */
-export function createIdpMetrics(idp: Idp, options: { defaultMetrics?: boolean } = {}): IdpMetrics {
+export function createIdpMetrics(
+  idp: Idp,
+  options: { defaultMetrics?: boolean; poolStats?: PoolStatsSource | undefined } = {},
+): IdpMetrics {
   const registry = new Registry()
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'agentidp_' })
   const requests = new Counter({
@@ -61,7 +69,46 @@ export function createIdpMetrics(idp: Idp, options: { defaultMetrics?: boolean }
     labelNames: ['reason'] as const,
     registers: [registry],
   })
+  const rateLimitHits = new Counter({
+    name: 'agentidp_rate_limit_hits_total',
+    help: 'Requests refused with 429 by a rate limit, by policy.',
+    labelNames: ['policy'] as const,
+    registers: [registry],
+  })
+  const auditAppends = new Counter({
+    name: 'agentidp_audit_appends_total',
+    help: 'Audit events committed, by action and outcome.',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [registry],
+  })
+  const keyRotations = new Counter({
+    name: 'agentidp_key_rotations_total',
+    help: 'Signing key rotations, by trigger (api, scheduled).',
+    labelNames: ['trigger'] as const,
+    registers: [registry],
+  })
+  const { poolStats } = options
+  if (poolStats !== undefined) {
+    const gauge = (name: string, help: string, read: (s: ReturnType<PoolStatsSource>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read(poolStats()))
+        },
+      })
+    gauge('agentidp_db_pool_connections', 'Open database connections (idle + in use).', (s) => s.total)
+    gauge('agentidp_db_pool_idle_connections', 'Idle database connections.', (s) => s.idle)
+    gauge('agentidp_db_pool_waiting_requests', 'Callers waiting for a database connection.', (s) => s.waiting)
+    gauge('agentidp_db_pool_max_connections', 'Maximum size of the database pool.', (s) => s.max)
+  }
   const unsubscribe = [
+    // Every audited action, including those plugins and later versions add to AUDIT_ACTIONS.
+    ...AUDIT_ACTIONS.map((action) => idp.on(action, (event) => auditAppends.inc({ action, outcome: event.outcome }))),
+    idp.on('signing_key.rotated', (event) => {
+      keyRotations.inc({ trigger: detailString(event, 'trigger') })
+    }),
     idp.on('token.issued', (event) => {
       tokens.inc({ grant: detailString(event, 'grantType', 'grant_type'), outcome: event.outcome })
     }),
@@ -77,6 +124,9 @@ export function createIdpMetrics(idp: Idp, options: { defaultMetrics?: boolean }
       const labels = { route, method: req.method, status: String(reply.statusCode) }
       requests.inc(labels)
       duration.observe(labels, reply.elapsedTime / 1000)
+    },
+    rateLimited(policy) {
+      rateLimitHits.inc({ policy })
     },
     close() {
       for (const off of unsubscribe) off()

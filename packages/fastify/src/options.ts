@@ -5,6 +5,8 @@
  * @module
  */
 import { IdpError, type Idp } from '@sentryagent/core'
+import type { PoolStatsSource } from './metrics.js'
+import type { RateLimitOptions } from './rate-limit.js'
 
 /** Options of {@link sentryAgentIdp}. */
 export interface SentryAgentIdpOptions {
@@ -20,6 +22,10 @@ export interface SentryAgentIdpOptions {
   docs?: boolean
   /** Serves Prometheus metrics at `GET /metrics`. @default true */
   metrics?: boolean
+  /** Rate limits (SPEC §6, §10); `false` disables them. @default in-process limits with the defaults of `RATE_LIMIT_DEFAULTS` */
+  rateLimit?: RateLimitOptions | false
+  /** Database pool counters for the `agentidp_db_pool_*` gauges (e.g. `storage.poolStats` of adapter-postgres). */
+  poolStats?: PoolStatsSource
 }
 
 /** {@link SentryAgentIdpOptions} with every default applied. */
@@ -30,6 +36,8 @@ export interface ResolvedSentryAgentIdpOptions {
   readonly openapi: boolean
   readonly docs: boolean
   readonly metrics: boolean
+  readonly rateLimit: RateLimitOptions | false
+  readonly poolStats: PoolStatsSource | undefined
 }
 
 /** Default option values of the plugin. */
@@ -76,5 +84,7 @@ export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSent
     openapi,
     docs: openapi && (input.docs ?? PLUGIN_DEFAULTS.docs),
     metrics: input.metrics ?? PLUGIN_DEFAULTS.metrics,
+    rateLimit: input.rateLimit ?? {},
+    poolStats: input.poolStats,
   })
 }

@@ -14,6 +14,8 @@ import { idpErrorHandler, idpNotFoundHandler } from './error-handler.js'
 import { createIdpMetrics } from './metrics.js'
 import { registerOpenApi, openApiRoutes } from './openapi.js'
 import { resolvePluginOptions, type SentryAgentIdpOptions } from './options.js'
+import { createRateLimiters, registerRateLimits } from './rate-limit.js'
+import { adminKeyRoutes } from './routes/admin-keys.js'
 import { agentInfoRoute } from './routes/agent-info.js'
 import { agentCardRoutes } from './routes/agent-cards.js'
 import { agentKeyRoutes } from './routes/agent-keys.js'
@@ -49,11 +51,13 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   app.setErrorHandler(idpErrorHandler)
   app.setNotFoundHandler(idpNotFoundHandler)
 
-  const metrics = opts.metrics ? createIdpMetrics(idp) : undefined
+  const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
   if (metrics !== undefined) {
     app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
     app.addHook('onClose', async () => metrics.close())
   }
+  // After the bearer hook, so REST limits key on the authenticated client.
+  if (opts.rateLimit !== false) registerRateLimits(app, createRateLimiters(opts.rateLimit), (policy) => metrics?.rateLimited(policy))
   if (opts.openapi) await registerOpenApi(app)
 
   await app.register(async (scope) => {
@@ -88,6 +92,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
         await rest.register(marketplaceRoutes)
         await rest.register(complianceRoutes)
         await rest.register(auditRoutes)
+        await rest.register(adminKeyRoutes)
       },
       { prefix: opts.prefix },
     )

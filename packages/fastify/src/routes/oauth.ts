@@ -62,7 +62,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     response: { 200: TokenResponseSchema, ...oauthErrorResponses },
   }
   for (const url of ['/oauth2/token', `${opts.restPrefix}/token`]) {
-    app.post(url, { config, schema: tokenSchema }, async (req) => app.idp.oauth.token(toOAuthRequest(req)))
+    app.post(url, { config: { ...config, rateLimit: 'token' as const }, schema: tokenSchema }, async (req) => app.idp.oauth.token(toOAuthRequest(req)))
   }
 
   app.post(

@@ -17,11 +17,10 @@ export function marketplaceContract(storage: () => Storage): void {
       const deletedOrg = newOrganization()
       for (const o of [org, suspendedOrg, deletedOrg]) await storage().organizations.insert(o)
       await storage().organizations.delete(deletedOrg.organizationId, at(9))
-      const visible = [
-        newAgent(org.organizationId, { name: 'Invoice Reader', capabilities: ['invoices:read'], createdAt: at(3) }),
-        newAgent(org.organizationId, { name: 'Mailer', description: 'sends INVOICES by mail', capabilities: ['email:send'], createdAt: at(1) }),
-        newAgent(org.organizationId, { name: 'Third', capabilities: ['invoices:read', 'x:y'], createdAt: at(1) }),
-      ]
+      const reader = newAgent(org.organizationId, { name: 'Invoice Reader', capabilities: ['invoices:read'], createdAt: at(3) })
+      const mailer = newAgent(org.organizationId, { name: 'Mailer', description: 'sends INVOICES by mail', capabilities: ['email:send'], createdAt: at(1) })
+      const third = newAgent(org.organizationId, { name: 'Third', capabilities: ['invoices:read', 'x:y'], createdAt: at(1) })
+      const visible = [reader, mailer, third]
       const hidden: Agent[] = [
         newAgent(org.organizationId, { isPublic: false, name: 'Private invoice' }),
         newAgent(org.organizationId, { status: 'suspended', name: 'Suspended invoice' }),
@@ -30,7 +29,7 @@ export function marketplaceContract(storage: () => Storage): void {
         newAgent(deletedOrg.organizationId, { name: 'invoice of deleted org' }),
       ]
       for (const a of [...visible, ...hidden]) await storage().agents.insert(a)
-      return { org, visible, hidden }
+      return { org, visible, hidden, reader, mailer, third }
     }
 
     it('search() returns only public active agents of active organizations, with their publisher, in (createdAt, agentId) order', async () => {
@@ -42,20 +41,20 @@ export function marketplaceContract(storage: () => Storage): void {
     })
 
     it('search() filters by q (name or description, case-insensitive), capability and publisher', async () => {
-      const { org, visible } = await seed()
+      const { org, reader, mailer, third } = await seed()
       const ids = async (filter: Parameters<Storage['marketplace']['search']>[0]) =>
         (await storage().marketplace.search(filter, { limit: 50 })).items.map((l) => l.agent.agentId).sort()
-      expect(await ids({ q: 'invoice' })).toEqual([visible[0]!.agentId, visible[1]!.agentId].sort())
-      expect(await ids({ capability: 'invoices:read' })).toEqual([visible[0]!.agentId, visible[2]!.agentId].sort())
+      expect(await ids({ q: 'invoice' })).toEqual([reader.agentId, mailer.agentId].sort())
+      expect(await ids({ capability: 'invoices:read' })).toEqual([reader.agentId, third.agentId].sort())
       expect(await ids({ capability: 'invoices' })).toEqual([])
-      expect(await ids({ publisher: org.slug, q: 'third' })).toEqual([visible[2]!.agentId])
+      expect(await ids({ publisher: org.slug, q: 'third' })).toEqual([third.agentId])
       expect(await ids({ publisher: 'someone-else' })).toEqual([])
       expect(await ids({ q: '%' })).toEqual([])
     })
 
     it('find() returns a listed agent and null for every hidden one', async () => {
-      const { visible, hidden } = await seed()
-      expect((await storage().marketplace.find(visible[0]!.agentId))?.agent).toStrictEqual(visible[0])
+      const { reader, hidden } = await seed()
+      expect((await storage().marketplace.find(reader.agentId))?.agent).toStrictEqual(reader)
       for (const a of hidden) expect(await storage().marketplace.find(a.agentId)).toBeNull()
     })
   })

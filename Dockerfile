@@ -1,0 +1,16 @@
+# SentryAgent AgentIdP reference server. Stateless: run several replicas against one PostgreSQL,
+# one Redis and (optionally) Vault. Configuration is environment only (examples/reference-server/src/config.ts).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
+COPY package.json package-lock.json ./
+COPY packages ./packages
+COPY examples ./examples
+# The server runs from TypeScript sources through tsx (a runtime dependency of the reference server).
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force \
+  && mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--conditions=@sentryagent/source", "--import", "tsx", "examples/reference-server/src/server.ts"]

@@ -1,0 +1,163 @@
+/**
+ * The production-operations part of the configuration: Redis, Vault, signing-key rotation and rate
+ * limits. Parsed by `config.ts` (the only reader of `process.env`) from the environment it is given.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `REDIS_URL` | — | Redis for the shared revocation/replay cache, rate limits and pub/sub; unset = in process (single node) |
+ * | `REDIS_CLUSTER_NODES` | — | `host:port,host:port` of a Redis Cluster (instead of `REDIS_URL`) |
+ * | `REDIS_KEY_PREFIX` | `agentidp:` | prefix of every Redis key and channel |
+ * | `VAULT_ADDR` | — | Vault address: signing keys in Transit (never exported); unset = local encrypted key store |
+ * | `VAULT_TOKEN` | — | Vault token auth … |
+ * | `VAULT_ROLE_ID` / `VAULT_SECRET_ID` | — | … or AppRole auth |
+ * | `VAULT_NAMESPACE` | — | Vault Enterprise / HCP namespace |
+ * | `VAULT_TRANSIT_MOUNT` / `VAULT_TRANSIT_KEY` | `transit` / `agentidp` | Transit mount and `ecdsa-p256` key (created when missing) |
+ * | `VAULT_KV_MOUNT` | `secret` | KV v2 mount for plugin secrets |
+ * | `VAULT_TIMEOUT_MS` / `VAULT_RETRIES` | `5000` / `2` | per-attempt timeout; retries on network errors and 5xx |
+ * | `KEY_REFRESH_INTERVAL_SECONDS` | `30` | how often each process re-reads the signing keys |
+ * | `KEY_ACTIVATION_DELAY_SECONDS` | refresh + 5 | a rotated-in key is published this long before it signs |
+ * | `KEY_GRACE_PERIOD_SECONDS` | `172800` | a superseded key stays published this long (≥ `ACCESS_TOKEN_TTL_SECONDS`) |
+ * | `KEY_ROTATION_INTERVAL_SECONDS` | `2592000` (30 days) | scheduled rotation; `0` = only on demand |
+ * | `RATE_LIMIT_ENABLED` | `true` | `false` disables every limit |
+ * | `RATE_LIMIT_REST_POINTS` / `RATE_LIMIT_REST_WINDOW_SECONDS` | `100` / `60` | authenticated REST calls per client |
+ * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `60` / `300` / `60` | token requests per client id / per IP |
+ * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications before a client id is slowed down |
+ * | `RATE_LIMIT_FAIL_MODE` | `insurance` | when Redis is down: `insurance` (count per process), `open`, `closed` (503) |
+ * | `TRUST_PROXY` | `false` | trust `X-Forwarded-For` (per-IP limits behind a load balancer) |
+ *
+ * @module
+ */
+
+export interface OpsConfig {
+  readonly redisUrl: string | undefined
+  readonly redisClusterNodes: readonly { host: string; port: number }[] | undefined
+  readonly redisKeyPrefix: string
+  readonly vault:
+    | {
+        readonly address: string
+        readonly auth: { token: string } | { appRole: { roleId: string; secretId: string } }
+        readonly namespace: string | undefined
+        readonly transitMount: string
+        readonly transitKey: string
+        readonly kvMount: string
+        readonly timeoutMs: number
+        readonly retries: number
+      }
+    | undefined
+  readonly keyRefreshIntervalSeconds: number
+  readonly keyActivationDelaySeconds: number
+  readonly keyGracePeriodSeconds: number
+  readonly keyRotationIntervalSeconds: number
+  readonly rateLimit:
+    | {
+        readonly rest: { points: number; durationSeconds: number }
+        readonly tokenPerClient: { points: number; durationSeconds: number }
+        readonly tokenPerIp: { points: number; durationSeconds: number }
+        readonly authFailures: { points: number; durationSeconds: number }
+        readonly failMode: 'insurance' | 'open' | 'closed'
+      }
+    | false
+  readonly trustProxy: boolean
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Parses the operations variables; pushes every problem into `problems`. */
+export function loadOpsConfig(env: Env, problems: string[], accessTokenTtlSeconds: number): OpsConfig {
+  const str = (name: string) => {
+    const v = env[name]?.trim()
+    return v === undefined || v === '' ? undefined : v
+  }
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max}`)
+      return fallback
+    }
+    return n
+  }
+  const bool = (name: string, fallback: boolean) => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false`)
+    return raw === 'true'
+  }
+
+  const redisUrl = str('REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL')
+  const clusterRaw = str('REDIS_CLUSTER_NODES')
+  let redisClusterNodes: { host: string; port: number }[] | undefined
+  if (clusterRaw !== undefined) {
+    redisClusterNodes = clusterRaw.split(',').map((node) => {
+      const m = /^([^\s:]+):(\d{1,5})$/.exec(node.trim())
+      if (m === null) problems.push(`REDIS_CLUSTER_NODES: "${node}" is not host:port`)
+      return { host: m?.[1] ?? '', port: Number(m?.[2] ?? 0) }
+    })
+    if (redisUrl !== undefined) problems.push('set REDIS_URL or REDIS_CLUSTER_NODES, not both')
+  }
+  const redisKeyPrefix = str('REDIS_KEY_PREFIX') ?? 'agentidp:'
+  if (!/^[A-Za-z0-9:_.{}-]{0,64}$/.test(redisKeyPrefix)) problems.push('REDIS_KEY_PREFIX must be at most 64 characters of [A-Za-z0-9:_.{}-]')
+
+  let vault: OpsConfig['vault']
+  const address = str('VAULT_ADDR')
+  const token = str('VAULT_TOKEN')
+  const roleId = str('VAULT_ROLE_ID')
+  const secretId = str('VAULT_SECRET_ID')
+  if (address !== undefined) {
+    if (!/^https?:\/\//.test(address)) problems.push('VAULT_ADDR must be an http(s) URL')
+    if ((roleId === undefined) !== (secretId === undefined)) problems.push('VAULT_ROLE_ID and VAULT_SECRET_ID must be set together')
+    if (token === undefined && roleId === undefined) problems.push('VAULT_ADDR needs VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID')
+    vault = {
+      address,
+      auth: token !== undefined ? { token } : { appRole: { roleId: roleId ?? '', secretId: secretId ?? '' } },
+      namespace: str('VAULT_NAMESPACE'),
+      transitMount: str('VAULT_TRANSIT_MOUNT') ?? 'transit',
+      transitKey: str('VAULT_TRANSIT_KEY') ?? 'agentidp',
+      kvMount: str('VAULT_KV_MOUNT') ?? 'secret',
+      timeoutMs: int('VAULT_TIMEOUT_MS', 5000, 100, 120_000),
+      retries: int('VAULT_RETRIES', 2, 0, 10),
+    }
+  }
+
+  const keyRefreshIntervalSeconds = int('KEY_REFRESH_INTERVAL_SECONDS', 30, 1, 3600)
+  const keyActivationDelaySeconds = int('KEY_ACTIVATION_DELAY_SECONDS', keyRefreshIntervalSeconds + 5, 0, 86_400)
+  if (keyActivationDelaySeconds <= keyRefreshIntervalSeconds && str('KEY_ACTIVATION_DELAY_SECONDS') !== undefined) {
+    // A shorter delay would let one process sign with a key another has not loaded yet.
+    problems.push('KEY_ACTIVATION_DELAY_SECONDS must exceed KEY_REFRESH_INTERVAL_SECONDS')
+  }
+  const keyGracePeriodSeconds = int('KEY_GRACE_PERIOD_SECONDS', Math.max(172_800, accessTokenTtlSeconds), 60, 31_536_000)
+  if (keyGracePeriodSeconds < accessTokenTtlSeconds) problems.push('KEY_GRACE_PERIOD_SECONDS must be at least ACCESS_TOKEN_TTL_SECONDS')
+  const keyRotationIntervalSeconds = int('KEY_ROTATION_INTERVAL_SECONDS', 2_592_000, 0, 31_536_000)
+  if (keyRotationIntervalSeconds > 0 && keyRotationIntervalSeconds < 3600) problems.push('KEY_ROTATION_INTERVAL_SECONDS must be 0 or at least 3600')
+
+  const failMode = str('RATE_LIMIT_FAIL_MODE') ?? 'insurance'
+  if (failMode !== 'insurance' && failMode !== 'open' && failMode !== 'closed') problems.push('RATE_LIMIT_FAIL_MODE must be insurance, open or closed')
+  const tokenWindow = int('RATE_LIMIT_TOKEN_WINDOW_SECONDS', 60, 1, 86_400)
+  const rateLimit: OpsConfig['rateLimit'] = bool('RATE_LIMIT_ENABLED', true)
+    ? {
+        rest: { points: int('RATE_LIMIT_REST_POINTS', 100, 1, 1_000_000), durationSeconds: int('RATE_LIMIT_REST_WINDOW_SECONDS', 60, 1, 86_400) },
+        tokenPerClient: { points: int('RATE_LIMIT_TOKEN_CLIENT_POINTS', 60, 1, 1_000_000), durationSeconds: tokenWindow },
+        tokenPerIp: { points: int('RATE_LIMIT_TOKEN_IP_POINTS', 300, 1, 1_000_000), durationSeconds: tokenWindow },
+        authFailures: {
+          points: int('RATE_LIMIT_AUTH_FAILURES', 10, 1, 1_000_000),
+          durationSeconds: int('RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+        },
+        failMode: failMode as 'insurance' | 'open' | 'closed',
+      }
+    : false
+
+  return Object.freeze({
+    redisUrl,
+    redisClusterNodes,
+    redisKeyPrefix,
+    vault,
+    keyRefreshIntervalSeconds,
+    keyActivationDelaySeconds,
+    keyGracePeriodSeconds,
+    keyRotationIntervalSeconds,
+    rateLimit,
+    trustProxy: bool('TRUST_PROXY', false),
+  })
+}
