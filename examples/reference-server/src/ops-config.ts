@@ -20,7 +20,7 @@
  * | `KEY_ROTATION_INTERVAL_SECONDS` | `2592000` (30 days) | scheduled rotation; `0` = only on demand |
  * | `RATE_LIMIT_ENABLED` | `true` | `false` disables every limit |
  * | `RATE_LIMIT_REST_POINTS` / `RATE_LIMIT_REST_WINDOW_SECONDS` | `100` / `60` | authenticated REST calls per client |
- * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `60` / `300` / `60` | token requests per client id / per IP |
+ * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `600` / `1200` / `60` | token requests per client id / per IP |
  * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications before a client id is slowed down |
  * | `RATE_LIMIT_FAIL_MODE` | `insurance` | when Redis is down: `insurance` (count per process), `open`, `closed` (503) |
  * | `TRUST_PROXY` | `false` | trust `X-Forwarded-For` (per-IP limits behind a load balancer) |
@@ -138,8 +138,8 @@ export function loadOpsConfig(env: Env, problems: string[], accessTokenTtlSecond
   const rateLimit: OpsConfig['rateLimit'] = bool('RATE_LIMIT_ENABLED', true)
     ? {
         rest: { points: int('RATE_LIMIT_REST_POINTS', 100, 1, 1_000_000), durationSeconds: int('RATE_LIMIT_REST_WINDOW_SECONDS', 60, 1, 86_400) },
-        tokenPerClient: { points: int('RATE_LIMIT_TOKEN_CLIENT_POINTS', 60, 1, 1_000_000), durationSeconds: tokenWindow },
-        tokenPerIp: { points: int('RATE_LIMIT_TOKEN_IP_POINTS', 300, 1, 1_000_000), durationSeconds: tokenWindow },
+        tokenPerClient: { points: int('RATE_LIMIT_TOKEN_CLIENT_POINTS', 600, 1, 1_000_000), durationSeconds: tokenWindow },
+        tokenPerIp: { points: int('RATE_LIMIT_TOKEN_IP_POINTS', 1200, 1, 1_000_000), durationSeconds: tokenWindow },
         authFailures: {
           points: int('RATE_LIMIT_AUTH_FAILURES', 10, 1, 1_000_000),
           durationSeconds: int('RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),

@@ -38,9 +38,9 @@ export interface RateLimitOptions {
   createLimiter?: RateLimiterFactory
   /** Authenticated REST calls per client. `false` disables. @default { points: 100, durationSeconds: 60 } */
   rest?: LimitSpec | false
-  /** Token requests per client id. @default { points: 60, durationSeconds: 60 } */
+  /** Token requests per client id. @default { points: 600, durationSeconds: 60 } */
   tokenPerClient?: LimitSpec | false
-  /** Token requests per client IP address. @default { points: 300, durationSeconds: 60 } */
+  /** Token requests per client IP address. @default { points: 1200, durationSeconds: 60 } */
   tokenPerIp?: LimitSpec | false
   /** Failed client authentications per client id before it is slowed down. @default { points: 10, durationSeconds: 300 } */
   authFailures?: LimitSpec | false
@@ -51,8 +51,8 @@ export interface RateLimitOptions {
 /** Default limits (SPEC §10: 100 requests / 60 s per client for REST). */
 export const RATE_LIMIT_DEFAULTS = {
   rest: { points: 100, durationSeconds: 60 },
-  tokenPerClient: { points: 60, durationSeconds: 60 },
-  tokenPerIp: { points: 300, durationSeconds: 60 },
+  tokenPerClient: { points: 600, durationSeconds: 60 },
+  tokenPerIp: { points: 1200, durationSeconds: 60 },
   authFailures: { points: 10, durationSeconds: 300 },
 } as const
 

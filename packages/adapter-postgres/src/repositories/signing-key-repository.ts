@@ -18,7 +18,8 @@ function toSigningKey(row: Selectable<SigningKeyTable>): SigningKeyRecord {
     status: row.status,
     createdAt: row.created_at,
     notAfter: row.not_after,
-    activatesAt: row.activates_at,
+    // Absent rather than null: records written before migration 0005 look as they always did.
+    ...(row.activates_at === null ? {} : { activatesAt: row.activates_at }),
   }
 }
 
