@@ -166,9 +166,12 @@ export function createLocalKeyStore(options: LocalKeyStoreOptions): KeyStore {
   const signerAt = (keys: readonly LoadedKey[], now: Date): Signer => {
     let best: LoadedKey | undefined
     for (const k of keys) {
-      const at = k.signer.activatesAt ?? k.record.createdAt
-      if (at > now) continue
-      if (best === undefined || at > (best.signer.activatesAt ?? best.record.createdAt)) best = k
+      const at = (k.signer.activatesAt ?? k.record.createdAt).getTime()
+      if (at > now.getTime()) continue
+      const bestAt = best === undefined ? -Infinity : (best.signer.activatesAt ?? best.record.createdAt).getTime()
+      // Within the same millisecond the rotated-in (current) key wins over its retired predecessor.
+      const newer = at > bestAt || (at === bestAt && k.record.status === 'current' && best?.record.status !== 'current')
+      if (best === undefined || newer) best = k
     }
     if (best === undefined) throw new IdpError('INTERNAL', 'No active signing key')
     return best.signer
