@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
 import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
-import { createIdp, type BootstrapResult, type Storage } from '@sentryagent/core'
+import { createIdp, createMemoryStorage, type BootstrapResult, type Storage } from '@sentryagent/core'
 import sentryAgentIdp from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
@@ -46,6 +46,10 @@ async function createStorage(config: ServerConfig, log: Logger): Promise<Storage
       connectionTimeoutMs: config.databaseConnectionTimeoutMs,
       ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
     })
+  }
+  if (config.storage === 'memory') {
+    log.warn({ event: 'dev_default' }, 'STORAGE=memory: nothing persists across restarts (benchmarks and demos only)')
+    return createMemoryStorage()
   }
   log.warn({ event: 'dev_default', dataDir: config.dataDir }, 'embedded PGlite storage and in-process cache: single-node setup')
   return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite') })

@@ -10,7 +10,8 @@
  * | `HOST` | `127.0.0.1` | interface to bind (`0.0.0.0` in containers) |
  * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host |
  * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
- * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded PGlite in `$DATA_DIR/pglite` |
+ * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded storage chosen by `STORAGE` |
+ * | `STORAGE` | `pglite` | embedded storage when `DATABASE_URL` is unset: `pglite` (in `$DATA_DIR/pglite`) or `memory` (NOTHING persists: benchmarks and demos only) |
  * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
  * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
  * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
@@ -36,6 +37,8 @@ export interface ServerConfig {
   readonly issuer: string
   readonly dataDir: string
   readonly databaseUrl: string | undefined
+  /** Embedded storage used when `databaseUrl` is unset; `memory` keeps nothing across restarts. */
+  readonly storage: 'pglite' | 'memory'
   readonly databaseSchema: string | undefined
   readonly databasePoolSize: number
   readonly databaseConnectionTimeoutMs: number
@@ -94,6 +97,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// connection string')
   }
+  const storage = str('STORAGE') ?? 'pglite'
+  if (storage !== 'pglite' && storage !== 'memory') problems.push('STORAGE must be pglite or memory')
+  if (storage === 'memory' && databaseUrl !== undefined) problems.push('STORAGE=memory cannot be combined with DATABASE_URL')
   const schema = str('DATABASE_SCHEMA')
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     problems.push('DATABASE_SCHEMA must be a lower-case SQL identifier')
@@ -123,6 +129,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     issuer: issuer.replace(/\/+$/, ''),
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,
+    storage: storage === 'memory' ? 'memory' : 'pglite',
     databaseSchema: schema,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),
