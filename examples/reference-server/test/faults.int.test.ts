@@ -13,7 +13,7 @@ import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { startVaultStandIn } from '../../../packages/adapter-vault/test/vault-stand-in.js'
 import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, api, provisionTenant, startServer } from './harness.js'
-import { pgProxy, privateRedis, until } from './ops-fixtures.js'
+import { pgProxy, privateRedis, redisServerInstalled, until } from './ops-fixtures.js'
 
 const pgUp = await serviceReachable('postgres', async () => {
   const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
@@ -32,7 +32,7 @@ const cacheStatus = async (url: string) => {
   return { code: res.status, cache: deps?.['cache']?.status, database: deps?.['database']?.status, keyStore: deps?.['keyStore']?.status }
 }
 
-describe('Redis stopped mid-test', () => {
+describe.runIf(redisServerInstalled)('Redis stopped mid-test', () => {
   it('keeps issuing and verifying (cache falls back to storage, limits to the in-process insurance), reports unreachable, recovers', async () => {
     const redis = await privateRedis()
     const { dir, dispose } = await tempDir()

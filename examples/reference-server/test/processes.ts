@@ -18,14 +18,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>
 }
 
-/** Spawns a server on a free port and waits until `/health` answers (30 s at most). */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort()
+/** Spawns a server (on `port`, else a free one) and waits until `/health` answers (60 s at most). */
+export async function spawnServer(env: Record<string, string>, options: { port?: number } = {}): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, ['--conditions=@sentryagent/source', '--import', 'tsx', SERVER], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
       PORT: String(port),
       HOST: '127.0.0.1',
       ISSUER: url,
@@ -41,7 +42,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited during start:\n${out}`)
     try {
@@ -51,7 +52,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`server did not start in 30 s:\n${out}`)
+      throw new Error(`server did not start in 60 s:\n${out}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }

@@ -2,7 +2,9 @@
  * Test helpers: the shared Redis (`REDIS_URL`, default 127.0.0.1:6379) and a private
  * `redis-server` on a random port that a test may stop and restart without disturbing anyone.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
+import { serviceReachable } from '@sentryagent/core/testing'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
@@ -19,6 +21,12 @@ export async function probeRedis(): Promise<void> {
     client.disconnect()
   }
 }
+
+/**
+ * Whether a `redis-server` binary is installed, for tests that run a private one: skipped on a
+ * machine without it, a failure under CI=true (like every service probe).
+ */
+export const redisServerInstalled = await serviceReachable('redis-server binary', () => promisify(execFile)('redis-server', ['--version']))
 
 /** A random key prefix isolating one test. */
 export const randomPrefix = (): string => `test:${randomBytes(6).toString('hex')}:`

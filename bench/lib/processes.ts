@@ -1,0 +1,105 @@
+/**
+ * Starting and stopping the servers under test as separate processes on 127.0.0.1, and reading
+ * their resident memory.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+/** A server process under test. */
+export interface ServerProcess {
+  readonly name: string
+  readonly url: string
+  readonly pid: number
+  /** Resident set size in MiB (`VmRSS`), or NaN when unavailable. */
+  rssMiB(): Promise<number>
+  stop(): Promise<void>
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** `VmRSS` of a process in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8')
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * Starts a TypeScript entry point (relative to the repository root) with tsx and the source
+ * condition; resolves once `ready` answers 2xx. `BENCH_CPU_PROF=<dir>` profiles it (`--cpu-prof`).
+ */
+export async function startTsProcess(name: string, entry: string, env: Record<string, string>, readyUrl: string): Promise<ServerProcess> {
+  const profDir = process.env['BENCH_CPU_PROF']
+  const args = [
+    '--conditions=@sentryagent/source',
+    '--import',
+    'tsx',
+    ...(profDir === undefined || profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`]),
+    entry,
+  ]
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000)
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`${name}: failed to spawn`)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`)
+    try {
+      const res = await fetch(readyUrl)
+      await res.arrayBuffer()
+      if (res.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${name} did not become ready:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const url = new URL(readyUrl).origin
+  return {
+    name,
+    url,
+    pid,
+    rssMiB: () => rssMiB(pid),
+    async stop() {
+      if (child.exitCode !== null) return
+      child.kill('SIGTERM')
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(force)
+    },
+  }
+}
