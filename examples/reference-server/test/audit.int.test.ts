@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { computeAuditHash, verifyAuditLog, type AuditEvent } from '@sentryagent/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, TARGETS, api, provisionTenant, startOn, startServer, type Running } from './harness.js'
 import { spawnServer } from './processes.js'
 
 const postgres = TARGETS.find((t) => t.name === 'postgres')
@@ -49,24 +49,20 @@ const toEvent = (r: Row): AuditEvent => ({
 
 describe.runIf(postgres !== undefined)('audit log tamper evidence on PostgreSQL', () => {
   let server: Running
-  let dispose: () => Promise<void>
   let db: pg.Client
   let http: ReturnType<typeof api>
   let admin: string
 
   beforeAll(async () => {
-    const target = await postgres!.create()
-    dispose = target.dispose
-    server = await startServer(target.env)
+    server = await startOn(postgres!)
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
-    db = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${target.env['DATABASE_SCHEMA']}` })
+    db = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${server.config.databaseSchema}` })
     await db.connect()
   })
   afterAll(async () => {
     await db.end()
     await server.close()
-    await dispose()
   })
 
   /** A tenant with 9 events, a signed checkpoint of them, its export and the JWKS. */

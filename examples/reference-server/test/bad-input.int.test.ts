@@ -5,13 +5,12 @@
  */
 import { createHmac, createPublicKey } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
 
 describe.each(TARGETS)('bad input on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let http: ReturnType<typeof api>
   let T: Awaited<ReturnType<typeof provisionTenant>>
   let token: string
@@ -24,9 +23,7 @@ describe.each(TARGETS)('bad input on $name', (target) => {
   }
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     const admin = await http.token(ADMIN_ID, ADMIN_SECRET)
     T = await provisionTenant(server.url, admin, 'bad-input', ['agents:read', 'agents:write', 'audit:read'])
@@ -34,7 +31,6 @@ describe.each(TARGETS)('bad input on $name', (target) => {
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   const raw = (path: string, init: RequestInit) => fetch(`${server.url}${path}`, init)

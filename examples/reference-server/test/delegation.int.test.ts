@@ -6,7 +6,7 @@
  */
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const JWT = 'urn:ietf:params:oauth:token-type:jwt'
@@ -22,7 +22,6 @@ interface Agent {
 
 describe.each(TARGETS)('delegation on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let http: ReturnType<typeof api>
   let admin: string
   let orgId: string
@@ -59,9 +58,7 @@ describe.each(TARGETS)('delegation on $name', (target) => {
   const introspect = (token: string) => http.form('/oauth2/introspect', { token }, { id: A.clientId, secret: A.clientSecret })
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
     const tenant = await provisionTenant(server.url, admin, 'deleg-org', SCOPES)
@@ -75,7 +72,6 @@ describe.each(TARGETS)('delegation on $name', (target) => {
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   it('delegates, exchanges (RFC 8693) and acts as the delegator with act = delegatee', async () => {

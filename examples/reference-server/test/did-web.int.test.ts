@@ -14,7 +14,7 @@ import { CompactSign, compactVerify, createLocalJWKSet, exportJWK, generateKeyPa
 import { generate } from 'selfsigned'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getResolver } from 'web-did-resolver'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, startOn, type Running } from './harness.js'
 
 interface Res {
   status: number
@@ -59,7 +59,6 @@ const obj = (r: Res): Record<string, unknown> => {
 
 describe.each(TARGETS)('did:web resolution over HTTPS on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let certDir: string
   let ca: string
   let previousCa: unknown
@@ -81,9 +80,7 @@ describe.each(TARGETS)('did:web resolution over HTTPS on $name', (target) => {
     // there (this test process only), with certificate verification left on.
     previousCa = globalAgent.options.ca
     globalAgent.options.ca = ca
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer({ ...db.env, TLS_CERT_FILE: join(certDir, 'cert.pem'), TLS_KEY_FILE: join(certDir, 'key.pem') })
+    server = await startOn(target, { TLS_CERT_FILE: join(certDir, 'cert.pem'), TLS_KEY_FILE: join(certDir, 'key.pem') })
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
     const basic = Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')
     adminToken = String(obj(await call('POST', '/oauth2/token', { form: { grant_type: 'client_credentials' }, basic }))['access_token'])
@@ -92,7 +89,6 @@ describe.each(TARGETS)('did:web resolution over HTTPS on $name', (target) => {
   afterAll(async () => {
     globalAgent.options.ca = previousCa as typeof globalAgent.options.ca
     await server.close()
-    await dispose()
     await rm(certDir, { recursive: true, force: true })
   })
 

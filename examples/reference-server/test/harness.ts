@@ -99,6 +99,24 @@ export async function startServer(env: Record<string, string>): Promise<Running>
   return { ...server, url: config.issuer, config, close: () => server.app.close() }
 }
 
+/** Starts the server on a fresh database of `target`; its `close()` also drops that database. */
+export async function startOn(target: Target, env: Record<string, string> = {}): Promise<Running> {
+  const db = await target.create()
+  try {
+    const server = await startServer({ ...db.env, ...env })
+    return {
+      ...server,
+      close: async () => {
+        await server.close()
+        await db.dispose()
+      },
+    }
+  } catch (err) {
+    await db.dispose()
+    throw err
+  }
+}
+
 /** Small fetch helpers for the HTTP API. */
 export function api(base: string) {
   const call = async (method: string, path: string, token?: string, body?: unknown) => {

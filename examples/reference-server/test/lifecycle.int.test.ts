@@ -1,23 +1,19 @@
 /** After rotation, revocation, suspension or decommission, old tokens and secrets are rejected. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 describe.each(TARGETS)('credential and agent lifecycle on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let http: ReturnType<typeof api>
   let admin: string
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   const rejected = async (token: string, agentId: string) =>

@@ -6,13 +6,12 @@
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const SCOPES = ['agents:read', 'agents:write', 'audit:read']
 
 describe.each(TARGETS)('marketplace, cards and compliance on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let http: ReturnType<typeof api>
   let admin: string
   let A: Awaited<ReturnType<typeof provisionTenant>>
@@ -38,9 +37,7 @@ describe.each(TARGETS)('marketplace, cards and compliance on $name', (target) =>
   }
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
     A = await provisionTenant(server.url, admin, 'market-a', SCOPES)
@@ -59,7 +56,6 @@ describe.each(TARGETS)('marketplace, cards and compliance on $name', (target) =>
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   const search = async (query = '') => {

@@ -5,21 +5,17 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const target = TARGETS[0]!
 
 describe('interoperability with openid-client and jose', () => {
   let server: Running
-  let dispose: () => Promise<void>
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   it.each([

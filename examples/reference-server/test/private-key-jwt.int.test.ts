@@ -8,22 +8,19 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
 describe.each(TARGETS)('private_key_jwt on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let http: ReturnType<typeof api>
   let admin: string
   let tenant: Awaited<ReturnType<typeof provisionTenant>>
   let tenantToken: string
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
     tenant = await provisionTenant(server.url, admin, `pkjwt-${target.name}`, ['agents:read', 'agents:write', 'audit:read'])
@@ -31,7 +28,6 @@ describe.each(TARGETS)('private_key_jwt on $name', (target) => {
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   /** A new agent of the tenant (no credential) with a server-generated ES256 key. */

@@ -4,13 +4,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const TENANT_SCOPES = ['agents:read', 'agents:write', 'tokens:read', 'audit:read']
 
 describe.each(TARGETS)('tenant isolation on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
   let A: Awaited<ReturnType<typeof provisionTenant>>
   let B: Awaited<ReturnType<typeof provisionTenant>>
   let tokenA: string
@@ -18,9 +17,7 @@ describe.each(TARGETS)('tenant isolation on $name', (target) => {
   let http: ReturnType<typeof api>
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
     http = api(server.url)
     const admin = await http.token(ADMIN_ID, ADMIN_SECRET)
     A = await provisionTenant(server.url, admin, 'tenant-a', TENANT_SCOPES)
@@ -30,7 +27,6 @@ describe.each(TARGETS)('tenant isolation on $name', (target) => {
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   const ghost = randomUUID()

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, startServer, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, startOn, type Running } from './harness.js'
 
 const run = promisify(execFile)
 
@@ -25,16 +25,12 @@ if (!toolsPresent && process.env['CI'] !== undefined) throw new Error('curl and 
 
 describe.each(TARGETS)('README walk-through on $name', (target) => {
   let server: Running
-  let dispose: () => Promise<void>
 
   beforeAll(async () => {
-    const db = await target.create()
-    dispose = db.dispose
-    server = await startServer(db.env)
+    server = await startOn(target)
   })
   afterAll(async () => {
     await server.close()
-    await dispose()
   })
 
   it.runIf(toolsPresent)('runs every step of the README successfully', async () => {

@@ -15,7 +15,8 @@ type AgentPatch = Parameters<AgentRepository['update']>[2]
 
 const EMAIL_TAKEN = 'Email is already used in the organization'
 
-function toAgent(row: Selectable<AgentTable>): Agent {
+/** Maps an `agents` row to the port's record (shared with the marketplace queries). */
+export function toAgent(row: Selectable<AgentTable>): Agent {
   return {
     agentId: row.agent_id,
     organizationId: row.organization_id,

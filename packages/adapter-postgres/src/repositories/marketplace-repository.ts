@@ -4,10 +4,11 @@
  *
  * @module
  */
-import type { Agent, MarketplaceFilter, MarketplaceListing, MarketplaceRepository } from '@sentryagent/core'
+import type { MarketplaceFilter, MarketplaceListing, MarketplaceRepository } from '@sentryagent/core'
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { guard } from '../internal/storage-errors.js'
+import { toAgent } from './agent-repository.js'
 import { containsPattern, decodeTimeCursor, encodeTimeCursor, toPage } from '../internal/sql-values.js'
 
 /** The visible rows: the one place deciding what the marketplace may show. */
@@ -26,23 +27,7 @@ function listed(db: Kysely<Database>) {
 type ListedRow = Awaited<ReturnType<ReturnType<typeof listed>['execute']>>[number]
 
 function toListing(row: ListedRow): MarketplaceListing {
-  const agent: Agent = {
-    agentId: row.agent_id,
-    organizationId: row.organization_id,
-    name: row.name,
-    email: row.email,
-    agentType: row.agent_type,
-    version: row.version,
-    capabilities: row.capabilities,
-    owner: row.owner,
-    deploymentEnv: row.deployment_env,
-    description: row.description,
-    scopes: row.scopes,
-    isPublic: row.is_public,
-    status: row.status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
+  const agent = toAgent(row)
   return { agent, publisher: { slug: row.publisher_slug, name: row.publisher_name } }
 }
 

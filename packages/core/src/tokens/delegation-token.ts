@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { compactVerify, createLocalJWKSet } from 'jose'
+import { compactVerify } from 'jose'
 import type { Deps } from '../deps.js'
 import type { Delegation } from '../model.js'
-import type { PublicJwk } from '../ports/keys.js'
+import { idpKeySet } from './idp-key-set.js'
 import { signJws } from './jws.js'
 
 /** JOSE `typ` of delegation tokens. */
@@ -36,7 +36,6 @@ export interface DelegationTokenClaims {
   exp: number
 }
 
-const jwksCache = new WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>()
 
 /** Signs the delegation token of `d` with the IdP's current key. */
 export async function signDelegationToken(deps: Deps, d: Delegation): Promise<string> {
@@ -85,12 +84,7 @@ function asClaims(header: { typ?: unknown }, p: Record<string, unknown>, deps: D
  * Expiry and revocation are NOT checked here: the stored chain decides.
  */
 export async function readDelegationToken(deps: Deps, token: string): Promise<DelegationTokenClaims | null> {
-  const keys = await deps.keys.publicKeys()
-  let jwks = jwksCache.get(keys)
-  if (jwks === undefined) {
-    jwks = createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) })
-    jwksCache.set(keys, jwks)
-  }
+  const jwks = await idpKeySet(deps)
   try {
     const { payload, protectedHeader } = await compactVerify(token, jwks, { algorithms: ['ES256'] })
     const parsed: unknown = JSON.parse(new TextDecoder().decode(payload))

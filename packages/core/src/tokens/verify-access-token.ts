@@ -6,16 +6,14 @@
  *
  * @module
  */
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../idp.js'
-import type { PublicJwk } from '../ports/keys.js'
 import { isScope } from '../authz/scopes.js'
+import { idpKeySet } from './idp-key-set.js'
 import { isTokenBindingLive } from './token-binding.js'
 import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
-
-const jwksCache = new WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>()
 
 /** Redis-style key of a revoked jti in the ephemeral store. */
 export const revokedKey = (jti: string) => `agentidp:revoked:${jti}`
@@ -48,12 +46,7 @@ function asClaims(p: JWTPayload): AccessTokenClaims | null {
 
 /** Cryptographic and claim checks only (no liveness). Returns `null` when the token is not valid. */
 export async function verifyAccessTokenSignature(deps: Deps, token: string): Promise<AccessTokenClaims | null> {
-  const keys = await deps.keys.publicKeys()
-  let jwks = jwksCache.get(keys)
-  if (jwks === undefined) {
-    jwks = createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) })
-    jwksCache.set(keys, jwks)
-  }
+  const jwks = await idpKeySet(deps)
   try {
     const { payload } = await jwtVerify(token, jwks, {
       issuer: deps.opts.issuer,

@@ -1,0 +1,23 @@
+/**
+ * The IdP's published keys as a jose key set, built once per published-key list (the key store
+ * returns a new array when its keys change, so the cache follows rotations).
+ *
+ * @module
+ */
+import { createLocalJWKSet } from 'jose'
+import type { Deps } from '../deps.js'
+import type { PublicJwk } from '../ports/keys.js'
+
+type KeySet = ReturnType<typeof createLocalJWKSet>
+const cache = new WeakMap<readonly PublicJwk[], KeySet>()
+
+/** The key set to verify the IdP's own JWS (access tokens, delegation tokens). */
+export async function idpKeySet(deps: Pick<Deps, 'keys'>): Promise<KeySet> {
+  const keys = await deps.keys.publicKeys()
+  let set = cache.get(keys)
+  if (set === undefined) {
+    set = createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) })
+    cache.set(keys, set)
+  }
+  return set
+}
