@@ -27,6 +27,7 @@
  *
  * @module
  */
+import { envReader } from './env-reader.js'
 import { loadOpsConfig, type OpsConfig } from './ops-config.js'
 
 export interface ServerConfig {
@@ -70,20 +71,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const problems: string[] = []
-  const str = (name: string) => {
-    const v = env[name]?.trim()
-    return v === undefined || v === '' ? undefined : v
-  }
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max}`)
-      return fallback
-    }
-    return n
-  }
+  const { str, int } = envReader(env, problems)
 
   const port = int('PORT', 3000, 0, 65_535)
   const issuer = str('ISSUER') ?? `http://localhost:${port}`

@@ -28,6 +28,8 @@
  * @module
  */
 
+import { envReader, type Env } from './env-reader.js'
+
 export interface OpsConfig {
   readonly redisUrl: string | undefined
   readonly redisClusterNodes: readonly { host: string; port: number }[] | undefined
@@ -60,30 +62,10 @@ export interface OpsConfig {
   readonly trustProxy: boolean
 }
 
-type Env = Readonly<Record<string, string | undefined>>
 
 /** Parses the operations variables; pushes every problem into `problems`. */
 export function loadOpsConfig(env: Env, problems: string[], accessTokenTtlSeconds: number): OpsConfig {
-  const str = (name: string) => {
-    const v = env[name]?.trim()
-    return v === undefined || v === '' ? undefined : v
-  }
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max}`)
-      return fallback
-    }
-    return n
-  }
-  const bool = (name: string, fallback: boolean) => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false`)
-    return raw === 'true'
-  }
+  const { str, int, bool } = envReader(env, problems)
 
   const redisUrl = str('REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL')
