@@ -4,7 +4,7 @@ import importX from 'eslint-plugin-import-x'
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/data/**', 'docs-site/.vitepress/cache/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/.tsbuild/**', '**/node_modules/**', '**/data/**', 'docs-site/.vitepress/cache/**', 'bench/results/**'] },
   ...tseslint.configs.strict,
   {
     plugins: { 'import-x': importX },
