@@ -55,7 +55,7 @@ export async function startTsProcess(name: string, entry: string, env: Record<st
     '--conditions=@sentryagent/source',
     '--import',
     'tsx',
-    ...(profDir === undefined || profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`]),
+    ...(profDir === undefined || profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     entry,
   ]
   const child: ChildProcess = spawn(process.execPath, args, {

@@ -28,8 +28,9 @@ const SCOPE = 'agents:read'
 
 const signingJwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })
 
-const grant: Pick<ClientMetadata, 'grant_types' | 'redirect_uris' | 'response_types'> = {
+const grant: Pick<ClientMetadata, 'grant_types' | 'redirect_uris' | 'response_types' | 'id_token_signed_response_alg'> = {
   grant_types: ['client_credentials'],
+  id_token_signed_response_alg: 'ES256',
   redirect_uris: [],
   response_types: [],
 }
@@ -46,7 +47,7 @@ const provider = new Provider(issuer, {
     },
   ],
   jwks: { keys: [{ ...signingJwk, kid: 'peer-es256', alg: 'ES256', use: 'sig' } as JWKS['keys'][number]] },
-  enabledJWA: { clientAuthSigningAlgValues: ['ES256'] },
+  enabledJWA: { clientAuthSigningAlgValues: ['ES256'], idTokenSigningAlgValues: ['ES256'] },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },

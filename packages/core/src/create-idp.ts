@@ -41,6 +41,7 @@ import type { AuditAction } from './events.js'
 import type { Idp } from './idp.js'
 import { createEventBus } from './internal/event-bus.js'
 import { listenForKeyRotations, rotateSigningKey, rotateSigningKeyIfDue } from './keys/rotate-signing-key.js'
+import { listenForLivenessChanges } from './tokens/liveness-memo.js'
 import { randomToken } from './internal/crypto.js'
 import { createLocalKeyStore } from './memory/local-key-store.js'
 import { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
@@ -85,6 +86,7 @@ export function createIdp(options: IdpOptions): Idp {
   const deps: Deps = { ...base, auditBatcher }
 
   const stopKeyListener = listenForKeyRotations(deps)
+  const stopLivenessListener = listenForLivenessChanges(deps)
 
   return {
     options: opts,
@@ -172,6 +174,7 @@ export function createIdp(options: IdpOptions): Idp {
       // Graceful shutdown: every queued audit event is committed before the ports close.
       await deps.auditBatcher.drain()
       await stopKeyListener()
+      await stopLivenessListener()
       await ephemeral.close()
       await storage.close()
     },

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fastClone } from '../internal/fast-clone.js'
 import { IdpError } from '../errors.js'
 import type { AgentKey } from '../model.js'
 import type { AgentKeyRepository } from '../ports/storage.js'
@@ -11,7 +12,7 @@ import type { AgentKeyRepository } from '../ports/storage.js'
 /** Records how to undo one write (the memory storage's transaction journal). */
 export type MemoryJournal = (undo: () => void) => void
 
-const clone = <T>(v: T): T => structuredClone(v)
+const clone = <T>(v: T): T => fastClone(v)
 const keyOf = (agentId: string, kid: string) => `${agentId}/${kid}`
 
 /**

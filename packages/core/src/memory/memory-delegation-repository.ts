@@ -5,11 +5,12 @@
  *
  * @module
  */
+import { fastClone } from '../internal/fast-clone.js'
 import { IdpError } from '../errors.js'
 import type { Delegation } from '../model.js'
 import type { DelegationRepository } from '../ports/storage.js'
 
-const clone = <T>(v: T): T => structuredClone(v)
+const clone = <T>(v: T): T => fastClone(v)
 
 const byDepthThenId = (a: Delegation, b: Delegation) =>
   a.depth - b.depth || (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fastClone } from '../internal/fast-clone.js'
 import { decodeCursor, encodeCursor } from '../internal/cursor.js'
 import type { Agent, Organization } from '../model.js'
 import type { MarketplaceListing, MarketplaceRepository } from '../ports/storage.js'
@@ -11,7 +12,7 @@ import type { MarketplaceListing, MarketplaceRepository } from '../ports/storage
 /** An organization as the memory storage keeps it (soft-deleted ones have `deletedAt`). */
 export type MemoryOrganizationRow = Organization & { deletedAt: Date | null }
 
-const clone = <T>(v: T): T => structuredClone(v)
+const clone = <T>(v: T): T => fastClone(v)
 
 /**
  * The marketplace over the memory storage's maps (read only).

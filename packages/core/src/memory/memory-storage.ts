@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { fastClone } from '../internal/fast-clone.js'
 import { IdpError } from '../errors.js'
 import { decodeCursor, encodeCursor } from '../internal/cursor.js'
 import type {
@@ -42,7 +43,7 @@ interface State {
 type Undo = () => void
 type Journal = (undo: Undo) => void
 
-const clone = <T>(v: T): T => structuredClone(v)
+const clone = <T>(v: T): T => fastClone(v)
 
 /** Sets `map[key] = value`, journaling how to undo it. */
 function put<K, V>(map: Map<K, V>, key: K, value: V, journal: Journal): void {

@@ -12,6 +12,8 @@ import { IdpError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../idp.js'
 import { isScope } from '../authz/scopes.js'
 import { idpKeySet } from './idp-key-set.js'
+import { cachedClaims, rememberClaims } from './verified-token-cache.js'
+import { isKnownLive, livenessKey, livenessTicket, rememberLive } from './liveness-memo.js'
 import { isTokenBindingLive } from './token-binding.js'
 import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
 
@@ -47,6 +49,10 @@ function asClaims(p: JWTPayload): AccessTokenClaims | null {
 /** Cryptographic and claim checks only (no liveness). Returns `null` when the token is not valid. */
 export async function verifyAccessTokenSignature(deps: Deps, token: string): Promise<AccessTokenClaims | null> {
   const jwks = await idpKeySet(deps)
+  // The verdict also depends on the expected issuer and audience: they are part of the memo key.
+  const memoKey = `${deps.opts.issuer}\u0000${String(deps.opts.tokens.audience)}\u0000${token}`
+  const memoised = cachedClaims(jwks, memoKey, deps.clock())
+  if (memoised !== undefined) return memoised
   try {
     const { payload } = await jwtVerify(token, jwks, {
       issuer: deps.opts.issuer,
@@ -56,7 +62,9 @@ export async function verifyAccessTokenSignature(deps: Deps, token: string): Pro
       currentDate: deps.clock(),
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
     })
-    return asClaims(payload)
+    const claims = asClaims(payload)
+    if (claims !== null) rememberClaims(jwks, memoKey, claims)
+    return claims
   } catch {
     return null
   }
@@ -79,6 +87,9 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
   // A token obtained by delegation (RFC 8693) is bound to its actor's credential or key, and lives
   // only while its whole chain does (revocation, expiry, every agent along it active).
   const delegated = c.delegation_id !== undefined
+  const memoKey = livenessKey(c)
+  if (memoKey !== undefined && isKnownLive(deps, memoKey)) return true
+  const ticket = livenessTicket(deps)
   const [revoked, bindingLive, agent, org, chainLive] = await Promise.all([
     isRevoked(deps, c.jti),
     isTokenBindingLive(deps, delegated ? { ...c, sub: c.act?.sub ?? '' } : c),
@@ -86,7 +97,7 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
     deps.storage.organizations.find(c.organization_id),
     delegated ? isDelegatedTokenLive(deps, c) : true,
   ])
-  return (
+  const live =
     !revoked &&
     bindingLive &&
     chainLive &&
@@ -94,7 +105,8 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
     agent.status === 'active' &&
     org !== null &&
     org.status === 'active'
-  )
+  if (live && memoKey !== undefined) rememberLive(deps, memoKey, ticket)
+  return live
 }
 
 /** Verifies a bearer token completely. @throws {IdpError} INVALID_TOKEN */

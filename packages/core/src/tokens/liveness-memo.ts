@@ -1,0 +1,101 @@
+/**
+ * Short-lived memo of positive liveness checks (token not revoked, credential at the same
+ * generation or agent key active, agent and organization active), so that a burst of calls with the
+ * same token does not read storage four times per call.
+ *
+ * Changes still take effect at once in this process and within {@link LIVENESS_TTL_MS} everywhere:
+ * - every committed state change that can affect liveness (any audit action but issuance, exchange
+ *   and failed authentication) clears this process's memo synchronously, before the change's
+ *   response is sent, and is announced on {@link LIVENESS_CHANNEL} through the ephemeral store's
+ *   publish/subscribe, which clears the memo of every other process;
+ * - publish/subscribe is best effort, so an entry also expires after {@link LIVENESS_TTL_MS} of real
+ *   time, or as soon as the IdP clock has moved by as much (tests with a fake clock).
+ * A generation counter keeps a check that started before a change from re-populating the memo after
+ * it. Delegated tokens (whose liveness follows a whole chain) are never memoised.
+ *
+ * @module
+ */
+import type { Deps } from '../deps.js'
+import { AUDIT_ACTIONS, type AuditAction } from '../events.js'
+import type { AccessTokenClaims } from '../idp.js'
+
+/** Ephemeral-store channel on which processes announce liveness-affecting changes. */
+export const LIVENESS_CHANNEL = 'agentidp:liveness'
+
+/** Longest time a memoised positive liveness check is trusted. */
+export const LIVENESS_TTL_MS = 500
+
+const MAX_ENTRIES = 50_000
+
+/** High-rate actions that never make a live token dead. */
+const QUIET: ReadonlySet<AuditAction> = new Set<AuditAction>(['token.issued', 'token.exchanged', 'auth.failed'])
+
+interface Memo {
+  generation: number
+  entries: Map<string, { realMs: number; clockMs: number }>
+}
+
+const memos = new WeakMap<Deps['events'], Memo>()
+
+/** The memo key of a token's liveness, or `undefined` when it must not be memoised. */
+export function livenessKey(c: AccessTokenClaims): string | undefined {
+  if (c.delegation_id !== undefined) return undefined
+  return `${c.organization_id}\u0000${c.sub}\u0000${c.jti}\u0000${c.credential_id ?? ''}\u0000${String(c.credential_generation ?? '')}\u0000${c.agent_key_id ?? ''}`
+}
+
+/** A ticket to {@link rememberLive} a check started now; `undefined` when no memo is installed. */
+export function livenessTicket(deps: Deps): number | undefined {
+  return memos.get(deps.events)?.generation
+}
+
+/** `true` when `key` was found live less than {@link LIVENESS_TTL_MS} ago and nothing changed since. */
+export function isKnownLive(deps: Deps, key: string): boolean {
+  const memo = memos.get(deps.events)
+  const hit = memo?.entries.get(key)
+  if (memo === undefined || hit === undefined) return false
+  if (performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS) return true
+  memo.entries.delete(key)
+  return false
+}
+
+/** Remembers a positive check that started with `ticket` (ignored if something changed since). */
+export function rememberLive(deps: Deps, key: string, ticket: number | undefined): void {
+  const memo = memos.get(deps.events)
+  if (memo === undefined || ticket === undefined || memo.generation !== ticket) return
+  if (memo.entries.size >= MAX_ENTRIES) memo.entries.clear()
+  memo.entries.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime() })
+}
+
+/**
+ * Installs the memo of this IdP: clears it on every liveness-affecting event, announces those to
+ * the other processes and listens for theirs. Returns a function that uninstalls it.
+ */
+export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
+  const memo: Memo = { generation: 0, entries: new Map() }
+  const clear = () => {
+    memo.generation++
+    memo.entries.clear()
+  }
+  memos.set(deps.events, memo)
+  const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
+    deps.events.on(action, () => {
+      clear()
+      deps.ephemeral.publish?.(LIVENESS_CHANNEL, action)?.catch((err: unknown) => deps.log.warn({ err }, 'could not announce a liveness change'))
+    }),
+  )
+  const { subscribe } = deps.ephemeral
+  const subscription =
+    subscribe === undefined
+      ? Promise.resolve(undefined)
+      : subscribe.call(deps.ephemeral, LIVENESS_CHANNEL, clear).catch((err: unknown) => {
+          deps.log.warn({ err }, 'could not subscribe to liveness announcements; relying on the memo TTL')
+          return undefined
+        })
+  return async () => {
+    for (const off of offs) off()
+    memos.delete(deps.events)
+    clear()
+    const off = await subscription
+    await off?.().catch(() => undefined)
+  }
+}
