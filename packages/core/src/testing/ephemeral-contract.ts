@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useFixture } from './fixture.js'
 import type { EphemeralStore } from '../ports/ephemeral.js'
 
 /** An ephemeral store under test and how to dispose of it. */
@@ -45,19 +46,7 @@ async function eventually(check: () => Promise<boolean>, deadlineMs: number): Pr
  */
 export function describeEphemeralContract(name: string, setup: () => Promise<EphemeralFixture>): void {
   describe(`${name}: ephemeral store contract`, () => {
-    let fixture: EphemeralFixture | undefined
-    beforeEach(async () => {
-      fixture = await setup()
-    })
-    afterEach(async () => {
-      const current = fixture
-      fixture = undefined
-      await current?.teardown()
-    })
-    const f = (): EphemeralFixture => {
-      if (fixture === undefined) throw new Error('ephemeral contract: setup() has not run')
-      return fixture
-    }
+    const f = useFixture('ephemeral contract', setup)
 
     it('get() returns null for an absent key; set() stores and replaces', async () => {
       const { store } = f()

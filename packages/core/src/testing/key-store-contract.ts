@@ -6,7 +6,8 @@
  * @module
  */
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { useFixture } from './fixture.js'
 import type { KeyStore } from '../ports/keys.js'
 import type { SecretStore } from '../ports/secrets.js'
 import { signJws } from '../tokens/jws.js'
@@ -41,19 +42,8 @@ async function verifies(keys: KeyStore, token: string): Promise<boolean> {
  */
 export function describeKeyStoreContract(name: string, setup: () => Promise<KeyStoreFixture>): void {
   describe(`${name}: key store contract`, () => {
-    let fixture: KeyStoreFixture | undefined
-    beforeEach(async () => {
-      fixture = await setup()
-    })
-    afterEach(async () => {
-      const current = fixture
-      fixture = undefined
-      await current?.teardown()
-    })
-    const keys = (): KeyStore => {
-      if (fixture === undefined) throw new Error('key store contract: setup() has not run')
-      return fixture.keys
-    }
+    const current = useFixture('key store contract', setup)
+    const keys = (): KeyStore => current().keys
 
     it('signs ES256 JWS that verify against the published keys; the signer kid is published', async () => {
       const signer = await keys().current()
@@ -98,19 +88,8 @@ export function describeKeyStoreContract(name: string, setup: () => Promise<KeyS
  */
 export function describeSecretStoreContract(name: string, setup: () => Promise<SecretStoreFixture>): void {
   describe(`${name}: secret store contract`, () => {
-    let fixture: SecretStoreFixture | undefined
-    beforeEach(async () => {
-      fixture = await setup()
-    })
-    afterEach(async () => {
-      const current = fixture
-      fixture = undefined
-      await current?.teardown()
-    })
-    const secrets = (): SecretStore => {
-      if (fixture === undefined) throw new Error('secret store contract: setup() has not run')
-      return fixture.secrets
-    }
+    const current = useFixture('secret store contract', setup)
+    const secrets = (): SecretStore => current().secrets
 
     it('get() is null for an absent name; put() stores bytes exactly and replaces', async () => {
       expect(await secrets().get('webhooks/absent')).toBeNull()

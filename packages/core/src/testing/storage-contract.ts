@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { afterEach, beforeEach, describe } from 'vitest'
+import { describe } from 'vitest'
+import { useFixture } from './fixture.js'
 import type { Storage } from '../ports/storage.js'
 import { agentContract } from './storage-contract/agent-contract.js'
 import { agentKeyContract } from './storage-contract/agent-key-contract.js'
@@ -40,22 +41,8 @@ export interface StorageFixture {
  */
 export function describeStorageContract(name: string, setup: () => Promise<StorageFixture>): void {
   describe(`${name}: storage contract`, () => {
-    let fixture: StorageFixture | undefined
-
-    beforeEach(async () => {
-      fixture = await setup()
-    })
-
-    afterEach(async () => {
-      const current = fixture
-      fixture = undefined
-      await current?.teardown()
-    })
-
-    const storage = (): Storage => {
-      if (fixture === undefined) throw new Error('storage contract: setup() has not run')
-      return fixture.storage
-    }
+    const current = useFixture('storage contract', setup)
+    const storage = (): Storage => current().storage
 
     organizationContract(storage)
     agentContract(storage)
