@@ -8,6 +8,7 @@
  */
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import { AGENT_TYPES, DEPLOYMENT_ENVS } from './model.js'
+import { pageParams } from './page-params.js'
 
 const strict = { additionalProperties: false } as const
 const DateTime = Type.String({ format: 'date-time' })
@@ -197,8 +198,7 @@ export const MarketplaceQuery = Type.Object(
     q: Type.Optional(Type.String({ maxLength: 200 })),
     capability: Type.Optional(Type.String({ maxLength: 128 })),
     publisher: Type.Optional(Type.String({ maxLength: 63, description: 'Slug of the publishing organization.' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    ...pageParams,
   },
   strict,
 )
@@ -261,8 +261,7 @@ export type ComplianceControlView = Static<typeof ComplianceControlView>
 
 export const ComplianceAgentCardsQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    ...pageParams,
   },
   strict,
 )

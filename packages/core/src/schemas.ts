@@ -7,6 +7,7 @@
  */
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { AGENT_TYPES, DEPLOYMENT_ENVS, PLAN_TIERS, SCOPES } from './model.js'
+import { pageParams } from './page-params.js'
 import { PublicJwkBody } from './agent-identity-schemas.js'
 
 export * from './agent-identity-schemas.js'
@@ -144,8 +145,7 @@ export type UpdateAgentBody = Static<typeof UpdateAgentBody>
 
 export const ListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    ...pageParams,
   },
   strict,
 )
@@ -158,8 +158,7 @@ export const ListAgentsQuery = Type.Object(
     owner: Type.Optional(Type.String({ maxLength: 200 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
     organizationId: Type.Optional(Id),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    ...pageParams,
   },
   strict,
 )
@@ -229,8 +228,7 @@ export const ListAuditQuery = Type.Object(
     outcome: Type.Optional(literalUnion(['success', 'failure'] as const)),
     from: Type.Optional(DateTime),
     to: Type.Optional(DateTime),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    ...pageParams,
   },
   strict,
 )
