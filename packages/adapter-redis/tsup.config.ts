@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.config.base.js'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: { compilerOptions: { composite: false } },
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-})
+export default packageConfig()
