@@ -50,7 +50,7 @@ async function grouped(storage: Storage, orgs: string[]): Promise<void> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < EVENTS) {
         const organizationId = orgs[next++ % orgs.length]!
-        await batcher.append({ organizationId, action: 'token.issued', actor: 'bench', ip: '127.0.0.1', details: { jti: randomUUID() } })
+        await batcher.append({ organizationId, action: 'token.issued', actor: 'bench', ip: '127.0.0.1', details: { jti: randomUUID(), clientId: 'bench', grantType: 'client_credentials', scope: '', expiresAt: 0 } })
       }
     }),
   )

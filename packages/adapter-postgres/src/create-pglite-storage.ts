@@ -8,7 +8,8 @@ import type { PGliteInterface } from '@electric-sql/pglite'
 import { IdpError, silentLogger, type Logger, type Storage } from '@sentryagent/core'
 import { Kysely } from 'kysely'
 import type { Database } from './database.js'
-import { createKyselyStorage } from './internal/create-kysely-storage.js'
+import { createKyselyStorage, extensionMap } from './internal/create-kysely-storage.js'
+import type { PostgresStorageExtension } from './postgres-storage-extension.js'
 import { migrateToLatest } from './migrations/index.js'
 import { createPgliteDialect } from './pglite-dialect.js'
 
@@ -21,7 +22,9 @@ export interface PgliteStorageOptions {
    * `storage.close()`, and must not be queried by anyone else while the storage uses it.
    */
   pglite?: PGliteInterface | undefined
-  /** Apply pending migrations before resolving. @default true */
+  /** Storage extensions (plugins' tables): migrated after core's, served as `tx.ext(id)`. */
+  extensions?: readonly PostgresStorageExtension[] | undefined
+  /** Apply pending migrations (core's, then each extension's) before resolving. @default true */
   migrate?: boolean | undefined
   /** Receives one `info` line per applied migration. @default silentLogger */
   logger?: Logger | undefined
@@ -41,6 +44,7 @@ export async function createPgliteStorage(options: PgliteStorageOptions = {}): P
   if (options.pglite !== undefined && options.dataDir !== undefined) {
     throw new IdpError('CONFIG_INVALID', 'Give either pglite or dataDir, not both')
   }
+  const extensions = extensionMap(options.extensions)
   const logger = options.logger ?? silentLogger
   const owned = options.pglite === undefined
   // Loaded on demand: PGlite is an optional peer, and `pg`-only installs never load its WebAssembly.
@@ -52,11 +56,11 @@ export async function createPgliteStorage(options: PgliteStorageOptions = {}): P
   }
   try {
     if (options.migrate ?? true) {
-      for (const name of await migrateToLatest(db)) logger.info({ migration: name }, 'applied migration')
+      for (const name of await migrateToLatest(db, { extensions: [...extensions.values()] })) logger.info({ migration: name }, 'applied migration')
     }
   } catch (err) {
     await close().catch(() => undefined)
     throw err
   }
-  return createKyselyStorage(db, close)
+  return createKyselyStorage(db, close, extensions)
 }

@@ -8,7 +8,8 @@ import { IdpError, silentLogger, type Logger, type Storage } from '@sentryagent/
 import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
-import { createKyselyStorage } from './internal/create-kysely-storage.js'
+import { createKyselyStorage, extensionMap } from './internal/create-kysely-storage.js'
+import type { PostgresStorageExtension } from './postgres-storage-extension.js'
 import { toStorageError } from './internal/storage-errors.js'
 import { migrateToLatest } from './migrations/index.js'
 
@@ -31,7 +32,9 @@ export interface PostgresStorageOptions {
    * it. Lower-case letters, digits and `_`. @default the server's `search_path` (normally `public`)
    */
   schema?: string | undefined
-  /** Apply pending migrations before resolving. @default true */
+  /** Storage extensions (plugins' tables): migrated after core's, served as `tx.ext(id)`. */
+  extensions?: readonly PostgresStorageExtension[] | undefined
+  /** Apply pending migrations (core's, then each extension's) before resolving. @default true */
   migrate?: boolean | undefined
   /** Receives idle-connection errors and one `info` line per applied migration. @default silentLogger */
   logger?: Logger | undefined
@@ -121,6 +124,7 @@ async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void>
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
   const problems = validate(options)
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
+  const extensions = extensionMap(options.extensions)
   const logger = options.logger ?? silentLogger
   const owned = options.pool === undefined
   const pool =
@@ -143,7 +147,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   try {
     if (options.schema !== undefined) await ensureSchema(db, options.schema)
     if (options.migrate ?? true) {
-      for (const name of await migrateToLatest(db, { schema: options.schema })) {
+      for (const name of await migrateToLatest(db, { schema: options.schema, extensions: [...extensions.values()] })) {
         logger.info({ migration: name }, 'applied migration')
       }
     }
@@ -153,7 +157,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   }
   const max = pool.options.max ?? options.poolSize ?? 10
   return Object.freeze({
-    ...createKyselyStorage(db, close),
+    ...createKyselyStorage(db, close, extensions),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
   })
 }

@@ -6,9 +6,11 @@
 import type { AgentTable } from './tables/agent.table.js'
 import type { AgentKeyTable } from './tables/agent-key.table.js'
 import type { AuditCheckpointTable } from './tables/audit-checkpoint.table.js'
+import type { AuditConsumerTable } from './tables/audit-consumer.table.js'
 import type { AuditEventTable } from './tables/audit-event.table.js'
 import type { CredentialTable } from './tables/credential.table.js'
 import type { DelegationTable } from './tables/delegation.table.js'
+import type { JobRunTable } from './tables/job-run.table.js'
 import type { MemberTable } from './tables/member.table.js'
 import type { OrganizationTable } from './tables/organization.table.js'
 import type { RevokedTokenTable } from './tables/revoked-token.table.js'
@@ -26,4 +28,6 @@ export interface Database {
   delegations: DelegationTable
   audit_events: AuditEventTable
   audit_checkpoints: AuditCheckpointTable
+  audit_consumers: AuditConsumerTable
+  job_runs: JobRunTable
 }

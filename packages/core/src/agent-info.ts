@@ -1,10 +1,12 @@
 import type { Deps } from './deps.js'
 import { IdpError } from './errors.js'
-import type { AgentInfo, RequestContext } from './idp.js'
+import { requireAgentCaller } from './extensions/contexts.js'
+import type { AgentInfo, RequestContext } from './context.js'
 import { agentDid } from './views.js'
 
 /** `GET /agent-info`: identity claims of the authenticated agent. */
 export async function agentInfo(deps: Deps, ctx: RequestContext): Promise<AgentInfo> {
+  requireAgentCaller(ctx)
   const agent = await deps.storage.agents.find(ctx.auth.organizationId, ctx.auth.agentId)
   if (agent === null) throw new IdpError('INVALID_TOKEN', 'The agent no longer exists')
   return {

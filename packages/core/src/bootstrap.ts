@@ -9,9 +9,9 @@ import { PLATFORM_SLUG } from './authz/tenancy.js'
 import { insertCredential, newCredential } from './credentials/generate-credential.js'
 import type { Deps } from './deps.js'
 import { IdpError, isIdpError } from './errors.js'
-import type { BootstrapResult } from './idp.js'
+import type { BootstrapResult } from './context.js'
 import { newId } from './internal/crypto.js'
-import { SCOPES, type Agent, type Organization } from './model.js'
+import type { Agent, Organization } from './model.js'
 
 export async function bootstrap(
   deps: Deps,
@@ -44,7 +44,8 @@ export async function bootstrap(
     owner: 'bootstrap',
     deploymentEnv: 'production',
     description: 'Platform administrator created at first start',
-    scopes: [...SCOPES],
+    // Every scope this IdP knows: core's and its extensions'.
+    scopes: [...deps.registry.scopes],
     isPublic: false,
     status: 'active',
     createdAt: now,
@@ -83,6 +84,32 @@ export async function bootstrap(
 async function describeExisting(deps: Deps, organizationId: string): Promise<BootstrapResult> {
   const admins = await deps.storage.agents.list(organizationId, {}, { limit: 1 })
   const admin = admins.items[0]
+  if (admin !== undefined) await grantNewScopes(deps, admin)
   const cred = admin === undefined ? undefined : (await deps.storage.credentials.listByAgent(organizationId, admin.agentId))[0]
   return { created: false, organizationId, agentId: admin?.agentId ?? '', clientId: cred?.clientId ?? '' }
+}
+
+/**
+ * The bootstrap administrator holds every scope the IdP knows. When a plugin that adds scopes is
+ * enabled on an existing installation, its scopes are added to that administrator (audited as
+ * `agent.updated` by `system`), so that they can be granted at all — nobody else could grant them.
+ */
+async function grantNewScopes(deps: Deps, admin: Agent): Promise<void> {
+  if (admin.status !== 'active' || !admin.scopes.includes('admin:orgs')) return
+  const added = deps.registry.scopes.filter((s) => !admin.scopes.includes(s))
+  if (added.length === 0) return
+  await withAudit(deps, async (tx, audit) => {
+    const current = await tx.agents.find(admin.organizationId, admin.agentId)
+    if (current === null) return
+    const missing = deps.registry.scopes.filter((s) => !current.scopes.includes(s))
+    if (missing.length === 0) return
+    await tx.agents.update(admin.organizationId, admin.agentId, { scopes: [...current.scopes, ...missing], updatedAt: deps.clock() })
+    await audit({
+      organizationId: admin.organizationId,
+      action: 'agent.updated',
+      actor: 'system',
+      agentId: admin.agentId,
+      details: { changes: { addedScopes: missing, reason: 'bootstrap administrator holds every scope of the installed plugins' } },
+    })
+  })
 }

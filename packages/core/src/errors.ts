@@ -28,14 +28,18 @@ export interface ErrorCodeSpec {
   readonly expose?: boolean
 }
 
+/** An error table: stable UPPER_SNAKE codes and their rows. */
+export type ErrorTable = Readonly<Record<string, ErrorCodeSpec>>
+
 /**
- * Declares an error table; plugins use it for their own prefixed codes.
+ * Declares an error table; extensions use it for their own codes and hand it to `createIdp()` as
+ * `IdpExtension.errorCodes`. Pair it with {@link errorFactory} so that a misspelt code does not compile.
  *
  * @example
  * export const BILLING_ERROR_CODES = defineErrorCodes({ BILLING_WEBHOOK_SIGNATURE_INVALID: { status: 400, title: 'Bad signature' } })
  */
-export function defineErrorCodes<T extends Record<string, ErrorCodeSpec>>(table: T): T {
-  return table
+export function defineErrorCodes<const T extends Record<string, ErrorCodeSpec>>(table: T): Readonly<T> {
+  return Object.freeze({ ...table })
 }
 
 /** Every error code of the core, with its HTTP status and OAuth error. Codes are never renamed. */
@@ -84,26 +88,30 @@ export interface IdpErrorOptions {
   errors?: readonly FieldError[]
   /** Extra response headers, e.g. `WWW-Authenticate`. */
   headers?: Readonly<Record<string, string>>
-  /** Overrides the table's status (plugins' codes come with their own table row). */
-  spec?: ErrorCodeSpec
 }
 
-const registry = new Map<string, ErrorCodeSpec>(Object.entries(ERROR_CODES))
-
-/** Makes plugin error codes known to {@link IdpError} so their status is right. */
-export function registerErrorCodes(table: Record<string, ErrorCodeSpec>): void {
-  for (const [code, spec] of Object.entries(table)) registry.set(code, spec)
+/** Options of an {@link IdpError} whose code is not in the core table: its row comes with it. */
+export interface ForeignIdpErrorOptions extends IdpErrorOptions {
+  /** The row of the error table the code belongs to (see {@link errorFactory}). */
+  spec: ErrorCodeSpec
 }
+
+const coreSpec = (code: string): ErrorCodeSpec | undefined =>
+  Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as IdpErrorCode] : undefined
 
 /**
  * The error every core operation throws. `code` is the contract; `message` is a human detail that
- * never contains secrets.
+ * never contains secrets. The error carries its table row (`spec`), so rendering needs no registry:
+ * core codes find theirs in {@link ERROR_CODES}; any other code must come with its row, which
+ * {@link errorFactory} supplies — a misspelt code does not compile.
  *
  * @example
  * throw new IdpError('NOT_FOUND', 'Agent not found')
  */
 export class IdpError<C extends string = IdpErrorCode> extends Error {
   readonly code: C
+  /** The row of the error table this code belongs to. */
+  readonly spec: ErrorCodeSpec
   readonly status: number
   readonly title: string
   readonly oauth: OAuthErrorCode
@@ -112,11 +120,15 @@ export class IdpError<C extends string = IdpErrorCode> extends Error {
   readonly errors: readonly FieldError[] | undefined
   readonly extraHeaders: Readonly<Record<string, string>>
 
-  constructor(code: C, detail?: string, options: IdpErrorOptions = {}) {
-    const spec = options.spec ?? registry.get(code) ?? ERROR_CODES.INTERNAL
+  constructor(code: C & IdpErrorCode, detail?: string, options?: IdpErrorOptions)
+  constructor(code: C, detail: string | undefined, options: ForeignIdpErrorOptions)
+  constructor(code: C, detail?: string, options: IdpErrorOptions & { spec?: ErrorCodeSpec } = {}) {
+    // An unknown code without its row is a programming error: render it as a non-exposed 500.
+    const spec = options.spec ?? coreSpec(code) ?? ERROR_CODES.INTERNAL
     super(detail ?? spec.title, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'IdpError'
     this.code = code
+    this.spec = spec
     this.status = spec.status
     this.title = spec.title
     this.oauth = spec.oauth ?? (spec.status >= 500 ? 'server_error' : 'invalid_request')
@@ -131,6 +143,31 @@ export class IdpError<C extends string = IdpErrorCode> extends Error {
     const h: Record<string, string> = { ...this.extraHeaders }
     if (this.retryAfterSeconds !== undefined) h['retry-after'] = String(this.retryAfterSeconds)
     return h
+  }
+}
+
+/** A typed constructor of the errors of one table, as returned by {@link errorFactory}. */
+export type ErrorFactory<T extends ErrorTable> = <C extends keyof T & string>(
+  code: C,
+  detail?: string,
+  options?: IdpErrorOptions,
+) => IdpError<C>
+
+/**
+ * A typed constructor of the errors of `table`: the code is checked at compile time and the error
+ * carries its row, so the binding renders status, title and OAuth error without any registry.
+ *
+ * @example
+ * const WEBHOOK_ERRORS = defineErrorCodes({ WEBHOOKS_URL_REFUSED: { status: 400, title: 'URL refused' } })
+ * const webhookError = errorFactory(WEBHOOK_ERRORS)
+ * throw webhookError('WEBHOOKS_URL_REFUSED', 'Private addresses are not allowed')
+ * // webhookError('WEBHOOKS_URL_REFUSD') does not compile
+ */
+export function errorFactory<const T extends ErrorTable>(table: T): ErrorFactory<T> {
+  return (code, detail, options = {}) => {
+    const spec = table[code]
+    if (spec === undefined) throw new TypeError(`errorFactory: ${code} is not in the table`)
+    return new IdpError(code, detail, { ...options, spec })
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Deps } from './deps.js'
-import type { DependencyStatus, HealthReport } from './idp.js'
+import type { DependencyStatus, HealthReport } from './context.js'
 
 /** Above this a dependency is `degraded` (SPEC §10). */
 export const DEGRADED_AFTER_MS = 1000

@@ -5,8 +5,21 @@
  *
  * @module
  */
+import type {
+  AgentInfo,
+  AuthContext,
+  BootstrapResult,
+  DiscoveryDocument,
+  HealthReport,
+  IntrospectionResponse,
+  OAuthRequest,
+  RequestContext,
+  TokenResponse,
+} from './context.js'
 import type { IdpEvents } from './events.js'
-import type { Page, Scope } from './model.js'
+import type { ErrorCodeSpec } from './errors.js'
+import type { JobOptions } from './extensions/extension.js'
+import type { Page, PlanTier, Scope } from './model.js'
 import type { ResolvedIdpOptions } from './options.js'
 import type {
   AddMemberBody,
@@ -50,110 +63,6 @@ import type {
 import type { AgentCardResult } from './cards/get-agent-card.js'
 import type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 
-/** Claims of an RFC 9068 access token issued by this IdP. */
-export interface AccessTokenClaims {
-  iss: string
-  sub: string
-  aud: string | string[]
-  client_id: string
-  scope: string
-  agent_id: string
-  organization_id: string
-  iat: number
-  exp: number
-  jti: string
-  /**
-   * Credential the token was issued under, and its generation (rotation invalidates older ones).
-   * Absent on tokens obtained with `private_key_jwt`, which carry `agent_key_id` instead.
-   */
-  credential_id?: string
-  credential_generation?: number
-  /** `kid` of the agent key that authenticated a `private_key_jwt` token request; removing the key rejects the token. */
-  agent_key_id?: string
-  act?: { sub: string; act?: unknown }
-  /** Chain id of the delegation a token-exchange token derives from; its liveness is checked on every use. */
-  delegation_id?: string
-}
-
-/** The caller of an operation, established from a verified access token. */
-export interface AuthContext {
-  agentId: string
-  organizationId: string
-  clientId: string
-  scopes: readonly Scope[]
-  jti: string
-  expiresAt: Date
-  /** Holds `admin:orgs`: may address any organization. */
-  isPlatformAdmin: boolean
-  claims: AccessTokenClaims
-}
-
-/** Per-request context handed to every operation. */
-export interface RequestContext {
-  auth: AuthContext
-  requestId?: string | undefined
-  ip?: string | null | undefined
-}
-
-/** Raw inputs of an OAuth endpoint (form parameters as parsed, plus the Authorization header). */
-export interface OAuthRequest {
-  /** Form parameters; a repeated parameter (array) is rejected with `invalid_request`. */
-  params: Readonly<Record<string, string | string[] | undefined>>
-  authorization?: string | undefined
-  requestId?: string | undefined
-  ip?: string | null | undefined
-}
-
-/** Successful token response (RFC 6749 §5.1). */
-export interface TokenResponse {
-  access_token: string
-  token_type: 'Bearer'
-  expires_in: number
-  scope: string
-  /** RFC 8693 §2.2.1: set on token-exchange responses. */
-  issued_token_type?: string
-}
-
-/** RFC 7662 introspection response. */
-export type IntrospectionResponse =
-  | { active: false }
-  | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims)
-
-/** Identity claims of the authenticated agent (`GET /agent-info`). */
-export interface AgentInfo {
-  sub: string
-  agent_id: string
-  organization_id: string
-  client_id: string
-  scope: string
-  name: string
-  agent_type: string
-  version: string
-  did: string
-  status: string
-  act?: unknown
-}
-
-/** Result of {@link Idp.bootstrap}. */
-export interface BootstrapResult {
-  /** `false` when storage already held a platform organization: nothing was created. */
-  created: boolean
-  organizationId: string
-  agentId: string
-  clientId: string
-  /** Only when `created` and the secret was generated here. */
-  clientSecret?: string
-}
-
-export interface DiscoveryDocument {
-  issuer: string
-  token_endpoint: string
-  introspection_endpoint: string
-  revocation_endpoint: string
-  jwks_uri: string
-  [key: string]: unknown
-}
-
 type Listener<K extends keyof IdpEvents> = (event: IdpEvents[K]) => void | Promise<void>
 
 export interface Idp {
@@ -167,6 +76,12 @@ export interface Idp {
     addMember(ctx: RequestContext, organizationId: string, input: AddMemberBody): Promise<MemberView>
     listMembers(ctx: RequestContext, organizationId: string): Promise<{ items: MemberView[] }>
     removeMember(ctx: RequestContext, organizationId: string, agentId: string): Promise<void>
+    /**
+     * Changes an organization's plan: only with that organization's system context (a billing
+     * extension) or as a platform administrator. Audited as `org.updated` with the context's reason.
+     * @throws {IdpError} INSUFFICIENT_SCOPE, VALIDATION_ERROR, NOT_FOUND
+     */
+    setPlan(ctx: RequestContext, organizationId: string, planTier: PlanTier): Promise<OrganizationView>
   }
   readonly agents: {
     register(ctx: RequestContext, input: RegisterAgentBody): Promise<AgentView>
@@ -254,7 +169,31 @@ export interface Idp {
    */
   authenticate(authorization: string | undefined): Promise<AuthContext>
   /** @throws {IdpError} INSUFFICIENT_SCOPE */
-  requireScope(ctx: RequestContext, scope: Scope): void
+  requireScope(ctx: RequestContext, scope: Scope | (string & {})): void
+  /**
+   * Runs the extensions' `beforeRequest` hooks for an authenticated REST request (the Fastify
+   * binding calls it before every such handler). A refusal is audited as `hook.vetoed` and thrown.
+   * @throws {IdpError} whatever the refusing hook threw
+   */
+  beforeRequest(ctx: RequestContext, request: { method: string; route: string }): Promise<void>
+  /** What this IdP knows: core's entries plus its extensions' (discovery, docs, OpenAPI). */
+  readonly registry: {
+    readonly scopes: readonly string[]
+    readonly auditActions: readonly string[]
+    readonly errorCodes: Readonly<Record<string, ErrorCodeSpec>>
+    readonly grantTypes: readonly string[]
+    /** Ids of the installed extensions, in order. */
+    readonly extensions: readonly string[]
+  }
+  /** The job runner (see `ExtensionApi.jobs`); the host schedules core's periodic work on it. */
+  readonly jobs: {
+    /** Registers a job (names `<owner>.<name>`; the host uses `core.`). @throws {IdpError} CONFIG_INVALID */
+    every(name: string, intervalMs: number, fn: (signal: AbortSignal) => Promise<void>, options?: JobOptions): void
+    /** Runs now every job whose tick (by the IdP clock) this process has not tried (tests with an injected clock). */
+    runDue(): Promise<string[]>
+  }
+  /** Resolves once every extension's `init()` has; rejects with the first failure. */
+  ready(): Promise<void>
   agentInfo(ctx: RequestContext): Promise<AgentInfo>
   discovery(): DiscoveryDocument
   jwks(): Promise<{ keys: readonly PublicJwk[] }>
@@ -277,8 +216,3 @@ export interface Idp {
   close(): Promise<void>
 }
 
-export type DependencyStatus = 'healthy' | 'degraded' | 'unreachable'
-export interface HealthReport {
-  status: DependencyStatus
-  dependencies: Record<'database' | 'cache' | 'keyStore', { status: DependencyStatus; latencyMs: number }>
-}

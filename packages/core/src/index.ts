@@ -6,26 +6,24 @@
 
 // composition
 export { createIdp } from './create-idp.js'
+export type { Idp } from './idp.js'
 export type {
   AccessTokenClaims,
+  ActClaim,
   AgentInfo,
   AuthContext,
   BootstrapResult,
   DependencyStatus,
   DiscoveryDocument,
   HealthReport,
-  Idp,
   IntrospectionResponse,
   OAuthRequest,
+  Principal,
   RequestContext,
   TokenResponse,
-} from './idp.js'
+} from './context.js'
 export { DEFAULTS, resolveOptions } from './options.js'
-export {
-  ACCESS_TOKEN_TYPE,
-  JWT_TOKEN_TYPE,
-  TOKEN_EXCHANGE_GRANT_TYPE,
-} from './delegation/exchange-delegation-token.js'
+export { ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from './oauth/grants/token-exchange.js'
 export { DELEGATION_TOKEN_TYP } from './tokens/delegation-token.js'
 export type { DelegationTokenClaims } from './tokens/delegation-token.js'
 export type { IdpOptions, ResolvedIdpOptions } from './options.js'
@@ -35,15 +33,67 @@ export {
   ERROR_CODES,
   IdpError,
   defineErrorCodes,
+  errorFactory,
   isIdpError,
-  registerErrorCodes,
   toIdpError,
   toOAuthError,
   toProblem,
 } from './errors.js'
-export type { ErrorCodeSpec, FieldError, IdpErrorCode, IdpErrorOptions, OAuthErrorBody, OAuthErrorCode, ProblemBody } from './errors.js'
+export type {
+  ErrorCodeSpec,
+  ErrorFactory,
+  ErrorTable,
+  FieldError,
+  ForeignIdpErrorOptions,
+  IdpErrorCode,
+  IdpErrorOptions,
+  OAuthErrorBody,
+  OAuthErrorCode,
+  ProblemBody,
+} from './errors.js'
 export { AUDIT_ACTIONS } from './events.js'
-export type { AuditAction, IdpEvents } from './events.js'
+export type {
+  AuditAction,
+  AuditDetails,
+  AuditEventOf,
+  ChainLinkSummary,
+  CoreAuditAction,
+  HookNote,
+  IdpEvents,
+  IssuedTokenDetails,
+} from './events.js'
+
+// extensions (plugins' core halves)
+export type {
+  AuditConsumer,
+  BeforeAgentCreate,
+  BeforeRequest,
+  BeforeTokenIssue,
+  ClientAuthentication,
+  ConsumeHandler,
+  ConsumeOptions,
+  ExtensionApi,
+  ExtensionAudit,
+  ExtensionHooks,
+  ExtensionJobs,
+  GrantApi,
+  GrantHandler,
+  GrantRequest,
+  HookResult,
+  IdpExtension,
+  JobOptions,
+  JsonValue,
+  PrincipalInput,
+  SubjectTokenValidator,
+  TokenAuditAction,
+  TokenAuditInput,
+  TokenBinding,
+  TokenExchangeRequest,
+  TokenIssue,
+} from './extensions/extension.js'
+export { SYSTEM_SCOPES } from './extensions/contexts.js'
+export type { AuthenticatedClient, ClientAuthMethod } from './oauth/client-auth.js'
+export type { ExtensionRepository, MemoryJournal, StorageExtension, StorageExtensions } from './ports/storage-extension.js'
 export { silentLogger } from './logger.js'
 export type { LogFn, Logger } from './logger.js'
 
@@ -98,12 +148,17 @@ export { DEFAULT_AUDIT_RETENTION_DAYS } from './audit/retention.js'
 export { createAuditBatcher } from './audit/group-commit.js'
 export type { AuditBatcher, AuditBatcherDeps } from './audit/group-commit.js'
 export type { AuditInput } from './audit/with-audit.js'
+export { createJobRunner } from './jobs/job-runner.js'
+export type { JobRunner, JobRunnerDeps } from './jobs/job-runner.js'
 
 // ports and default adapters
 export type {
   AgentFilter,
   AgentRepository,
   AuditCheckpointRepository,
+  AuditConsumerRepository,
+  ConsumerPosition,
+  JobRunRepository,
   AuditFilter,
   AuditRepository,
   CredentialRepository,
@@ -121,6 +176,7 @@ export type { SecretStore } from './ports/secrets.js'
 export { createMemorySecretStore } from './memory/memory-secret-store.js'
 export type { KeyStore, PublicJwk, Signer, SigningAlg } from './ports/keys.js'
 export { createMemoryStorage } from './memory/memory-storage.js'
+export type { MemoryStorageOptions } from './memory/memory-storage.js'
 export { createMemoryEphemeralStore } from './memory/memory-ephemeral-store.js'
 export type { MemoryEphemeralStoreOptions } from './memory/memory-ephemeral-store.js'
 export type { RateLimiter, RateLimiterFactory, RateLimitPolicy, RateLimitResult } from './ports/rate-limiter.js'

@@ -5,20 +5,12 @@
  * @module
  */
 
-/** Every scope the core knows (SPEC §2). */
-export const SCOPES = [
-  'agents:read',
-  'agents:write',
-  'tokens:read',
-  'audit:read',
-  'delegation:write',
-  'webhooks:read',
-  'webhooks:write',
-  'analytics:read',
-  'billing:read',
-  'billing:write',
-  'admin:orgs',
-] as const
+/**
+ * The scopes of the core (SPEC §2). Plugins add theirs (`webhooks:read`, `billing:write`, …) through
+ * `IdpExtension.scopes`; an IdP knows the union, and only those appear in discovery and tokens.
+ */
+export const SCOPES = ['agents:read', 'agents:write', 'tokens:read', 'audit:read', 'delegation:write', 'admin:orgs'] as const
+/** A scope of the core. Scopes held by agents and tokens are strings: extensions add their own. */
 export type Scope = (typeof SCOPES)[number]
 
 export const PLAN_TIERS = ['free', 'pro', 'enterprise'] as const
@@ -74,7 +66,8 @@ export interface Agent {
   owner: string
   deploymentEnv: DeploymentEnv
   description: string | null
-  scopes: Scope[]
+  /** Allowed scopes (core's or an extension's; unknown ones are ignored by token requests). */
+  scopes: string[]
   isPublic: boolean
   status: AgentStatus
   createdAt: Date
@@ -205,7 +198,7 @@ export interface Delegation {
   organizationId: string
   delegatorAgentId: string
   delegateeAgentId: string
-  scopes: Scope[]
+  scopes: string[]
   maxDepth: number
   depth: number
   parentChainId: string | null

@@ -8,7 +8,9 @@ import { IdpError } from './errors.js'
 import type { Logger } from './logger.js'
 import { silentLogger } from './logger.js'
 import type { EphemeralStore } from './ports/ephemeral.js'
+import type { IdpExtension } from './extensions/extension.js'
 import type { KeyStore } from './ports/keys.js'
+import type { SecretStore } from './ports/secrets.js'
 import type { Storage } from './ports/storage.js'
 
 export interface IdpOptions {
@@ -20,6 +22,13 @@ export interface IdpOptions {
   ephemeral?: EphemeralStore
   /** Signing keys. @default createLocalKeyStore() with a random master key — development only; warns once. */
   keys?: KeyStore
+  /** Small secrets of extensions (webhook signing secrets). @default createMemorySecretStore() — nothing survives the process */
+  secrets?: SecretStore
+  /**
+   * Plugins' core halves, in order (their hooks run in this order). The storage must have been
+   * created with each extension's `storage` half.
+   */
+  extensions?: readonly IdpExtension[]
   /** pino-compatible logger. @default silent */
   logger?: Logger
   tokens?: {
@@ -37,6 +46,8 @@ export interface ResolvedIdpOptions {
   readonly storage: Storage | undefined
   readonly ephemeral: EphemeralStore | undefined
   readonly keys: KeyStore | undefined
+  readonly secrets: SecretStore | undefined
+  readonly extensions: readonly IdpExtension[]
   readonly logger: Logger
   readonly tokens: { readonly accessTokenTtlSeconds: number; readonly audience: string }
   readonly clock: () => Date
@@ -66,12 +77,15 @@ export function resolveOptions(input: IdpOptions): ResolvedIdpOptions {
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86_400) {
     problems.push('tokens.accessTokenTtlSeconds must be an integer between 60 and 86400')
   }
+  if (input.extensions !== undefined && !Array.isArray(input.extensions)) problems.push('extensions must be an array')
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
   return Object.freeze({
     issuer,
     storage: input.storage,
     ephemeral: input.ephemeral,
     keys: input.keys,
+    secrets: input.secrets,
+    extensions: Object.freeze([...(input.extensions ?? [])]),
     logger: input.logger ?? silentLogger,
     tokens: Object.freeze({ accessTokenTtlSeconds: ttl, audience: input.tokens?.audience ?? issuer }),
     clock: input.clock ?? (() => new Date()),

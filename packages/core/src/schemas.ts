@@ -21,7 +21,18 @@ const literalUnion = <T extends readonly string[]>(values: T, description?: stri
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
 export const DateTime = Type.String({ format: 'date-time' })
-export const ScopeSchema = literalUnion(SCOPES, 'An authorization scope (SPEC §2).')
+/**
+ * An authorization scope (SPEC §2): `resource:action`. Which scopes exist depends on the IdP (core's
+ * plus its extensions'); core checks membership and answers VALIDATION_ERROR for unknown ones.
+ */
+export const ScopeSchema = Type.String({
+  minLength: 3,
+  maxLength: 64,
+  pattern: '^[a-z][a-z0-9_-]*:[a-z0-9_*.-]+$',
+  description: `An authorization scope (SPEC §2), e.g. ${SCOPES.join(', ')}, or one an installed plugin adds.`,
+})
+/** Most scopes one agent or delegation may list. */
+export const MAX_SCOPES = 64
 export const SEMVER_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$'
 
@@ -117,7 +128,7 @@ export const RegisterAgentBody = Type.Object(
     owner: Type.String({ minLength: 1, maxLength: 200 }),
     deploymentEnv: literalUnion(DEPLOYMENT_ENVS),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
-    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: SCOPES.length, uniqueItems: true })),
+    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: MAX_SCOPES, uniqueItems: true })),
     isPublic: Type.Optional(Type.Boolean()),
     publicJwk: Type.Optional(PublicJwkBody),
     organizationId: Type.Optional(Id),
@@ -135,7 +146,7 @@ export const UpdateAgentBody = Type.Object(
     owner: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     deploymentEnv: Type.Optional(literalUnion(DEPLOYMENT_ENVS)),
     description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
-    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: SCOPES.length, uniqueItems: true })),
+    scopes: Type.Optional(Type.Array(ScopeSchema, { maxItems: MAX_SCOPES, uniqueItems: true })),
     isPublic: Type.Optional(Type.Boolean()),
     status: Type.Optional(literalUnion(['active', 'suspended'] as const)),
   },
@@ -291,7 +302,7 @@ export const MAX_DELEGATION_DEPTH = 5
 export const CreateDelegationBody = Type.Object(
   {
     delegateeAgentId: Id,
-    scopes: Type.Array(ScopeSchema, { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+    scopes: Type.Array(ScopeSchema, { minItems: 1, maxItems: MAX_SCOPES, uniqueItems: true }),
     ttlSeconds: Type.Integer({ minimum: 60, maximum: 86_400, description: 'Lifetime of the delegation in seconds.' }),
     maxDepth: Type.Optional(
       Type.Integer({

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IdpError } from '@sentryagent/core'
+import { IdpError, type IdpErrorCode } from '@sentryagent/core'
 import { toFieldErrors } from './field-errors.js'
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
@@ -16,7 +16,7 @@ const VALIDATION_PARTS: Record<string, string> = {
   headers: 'headers',
 }
 
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, IdpErrorCode> = {
   400: 'INVALID_REQUEST',
   401: 'INVALID_TOKEN',
   403: 'INSUFFICIENT_SCOPE',

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AUDIT_ACTIONS, type AuditEvent, type Idp } from '@sentryagent/core'
+import type { AuditAction, Idp } from '@sentryagent/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
@@ -23,9 +23,10 @@ export interface IdpMetrics {
   close(): void
 }
 
-const detailString = (event: AuditEvent, ...keys: string[]): string => {
+const detailString = (event: { details: object }, ...keys: string[]): string => {
+  const details = event.details as Record<string, unknown>
   for (const key of keys) {
-    const value = event.details[key]
+    const value = details[key]
     if (typeof value === 'string' && value.length > 0 && value.length <= 100) return value
   }
   return 'unknown'
@@ -105,7 +106,7 @@ export function createIdpMetrics(
   }
   const unsubscribe = [
     // Every audited action, including those plugins and later versions add to AUDIT_ACTIONS.
-    ...AUDIT_ACTIONS.map((action) => idp.on(action, (event) => auditAppends.inc({ action, outcome: event.outcome }))),
+    ...idp.registry.auditActions.map((action) => idp.on(action as AuditAction, (event) => auditAppends.inc({ action, outcome: event.outcome }))),
     idp.on('signing_key.rotated', (event) => {
       keyRotations.inc({ trigger: detailString(event, 'trigger') })
     }),

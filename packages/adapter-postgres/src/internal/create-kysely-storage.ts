@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Storage, StorageTx } from '@sentryagent/core'
+import { IdpError, type Storage, type StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { createAgentRepository } from '../repositories/agent-repository.js'
@@ -12,6 +12,9 @@ import { createAgentKeyRepository } from '../repositories/agent-key-repository.j
 import { createMarketplaceRepository } from '../repositories/marketplace-repository.js'
 import { createAuditCheckpointRepository } from '../repositories/audit-checkpoint-repository.js'
 import { createAuditRepository } from '../repositories/audit-repository.js'
+import { createAuditConsumerRepository } from '../repositories/audit-consumer-repository.js'
+import { createJobRunRepository } from '../repositories/job-run-repository.js'
+import type { PostgresStorageExtension } from '../postgres-storage-extension.js'
 import { createCredentialRepository } from '../repositories/credential-repository.js'
 import { createDelegationRepository } from '../repositories/delegation-repository.js'
 import { createMemberRepository } from '../repositories/member-repository.js'
@@ -20,8 +23,24 @@ import { createRevocationRepository } from '../repositories/revocation-repositor
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.js'
 import { callerCode, guard } from './storage-errors.js'
 
-function repositories(db: Kysely<Database>): StorageTx {
+function repositories(db: Kysely<Database>, extensions: ReadonlyMap<string, PostgresStorageExtension>): StorageTx {
+  const extensionRepos = new Map<string, unknown>()
   return Object.freeze({
+    ext(id: string) {
+      let repo = extensionRepos.get(id)
+      if (repo === undefined) {
+        const ext = extensions.get(id)
+        if (ext === undefined) {
+          throw new IdpError('CONFIG_INVALID', `Storage extension ${id} is not installed: pass it to the storage factory's extensions`)
+        }
+        // The extension sees the same connection: the pool, or the transaction core is in.
+        repo = ext.postgres.repository(db as unknown as Kysely<object>)
+        extensionRepos.set(id, repo)
+      }
+      return repo as never
+    },
+    auditConsumers: createAuditConsumerRepository(db),
+    jobRuns: createJobRunRepository(db),
     organizations: createOrganizationRepository(db),
     members: createMemberRepository(db),
     agents: createAgentRepository(db),
@@ -40,14 +59,18 @@ function repositories(db: Kysely<Database>): StorageTx {
  * A `Storage` over `db`. `close` releases whatever the factory owns (the pool or PGlite it
  * created); it runs once however often `close()` is called.
  */
-export function createKyselyStorage(db: Kysely<Database>, close: () => Promise<void>): Storage {
+export function createKyselyStorage(
+  db: Kysely<Database>,
+  close: () => Promise<void>,
+  extensions: ReadonlyMap<string, PostgresStorageExtension> = new Map(),
+): Storage {
   let closing: Promise<void> | undefined
   return Object.freeze({
-    ...repositories(db),
+    ...repositories(db, extensions),
 
     transaction: <T>(work: (tx: StorageTx) => Promise<T>): Promise<T> =>
       // `work`'s own errors are rethrown as they are (after rollback); begin/commit failures are mapped.
-      guard(() => db.transaction().execute((trx) => callerCode(() => work(repositories(trx))))),
+      guard(() => db.transaction().execute((trx) => callerCode(() => work(repositories(trx, extensions))))),
 
     ping: () =>
       guard(async () => {
@@ -59,4 +82,20 @@ export function createKyselyStorage(db: Kysely<Database>, close: () => Promise<v
       return closing
     },
   })
+}
+
+/**
+ * Validates storage extensions for a kysely storage: each needs its `postgres` half, once.
+ * @throws {IdpError} CONFIG_INVALID listing every problem
+ */
+export function extensionMap(extensions: readonly PostgresStorageExtension[] | undefined): Map<string, PostgresStorageExtension> {
+  const map = new Map<string, PostgresStorageExtension>()
+  const problems: string[] = []
+  for (const ext of extensions ?? []) {
+    if (map.has(ext.id)) problems.push(`storage extension ${ext.id} is given twice`)
+    else if (typeof ext.postgres?.repository !== 'function') problems.push(`storage extension ${ext.id} has no postgres half`)
+    else map.set(ext.id, ext)
+  }
+  if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
+  return map
 }

@@ -9,11 +9,13 @@ import { IdpError } from '@sentryagent/core'
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { Database } from '../database.js'
 import { toStorageError } from '../internal/storage-errors.js'
+import { extensionMigrationTable, type PostgresStorageExtension } from '../postgres-storage-extension.js'
 import { init } from './0001-init.js'
 import { auditCheckpoints } from './0002-audit-checkpoints.js'
 import { agentKeys } from './0003-agent-keys.js'
 import { delegations } from './0004-delegations.js'
 import { signingKeyActivation } from './0005-signing-key-activation.js'
+import { outboxAndJobs } from './0006-outbox-and-jobs.js'
 
 /** Every migration, keyed by name; names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -22,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-agent-keys': agentKeys,
   '0004-delegations': delegations,
   '0005-signing-key-activation': signingKeyActivation,
+  '0006-outbox-and-jobs': outboxAndJobs,
 })
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }
@@ -30,6 +33,19 @@ const provider: MigrationProvider = { getMigrations: async () => ({ ...migration
 export interface MigrateOptions {
   /** Schema holding the tables and the bookkeeping tables. @default the connection's `current_schema()` */
   schema?: string | undefined
+  /** Storage extensions whose migrations run after core's, each with its own `Migrator` and table. */
+  extensions?: readonly PostgresStorageExtension[] | undefined
+}
+
+async function run(migrator: Migrator, label: string): Promise<string[]> {
+  const { error, results = [] } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName
+    const mapped = toStorageError(error)
+    if (mapped.code !== 'INTERNAL' || failed === undefined) throw mapped
+    throw new IdpError('INTERNAL', `Migration ${label}${failed} failed`, { cause: error })
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => `${label}${r.migrationName}`)
 }
 
 /**
@@ -60,12 +76,19 @@ export async function migrateToLatest(db: Kysely<Database>, options: MigrateOpti
     migrationLockTableName: 'sentryagent_migration_lock',
     migrationTableSchema: schema,
   })
-  const { error, results = [] } = await migrator.migrateToLatest()
-  if (error !== undefined) {
-    const failed = results.find((r) => r.status === 'Error')?.migrationName
-    const mapped = toStorageError(error)
-    if (mapped.code !== 'INTERNAL' || failed === undefined) throw mapped
-    throw new IdpError('INTERNAL', `Migration ${failed} failed`, { cause: error })
+  const applied = await run(migrator, '')
+  for (const ext of options.extensions ?? []) {
+    const table = extensionMigrationTable(ext)
+    const extMigrations = { ...ext.postgres.migrations }
+    // Each extension has its own bookkeeping: core's and other plugins' migrations never interfere.
+    const own = new Migrator({
+      db,
+      provider: { getMigrations: async () => extMigrations },
+      migrationTableName: table,
+      migrationLockTableName: `${table}_lock`,
+      migrationTableSchema: schema,
+    })
+    applied.push(...(await run(own, `${ext.id}/`)))
   }
-  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  return applied
 }

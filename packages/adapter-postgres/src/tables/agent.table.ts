@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { AgentStatus, AgentType, DeploymentEnv, Scope } from '@sentryagent/core'
+import type { AgentStatus, AgentType, DeploymentEnv } from '@sentryagent/core'
 
 export interface AgentTable {
   agent_id: string
@@ -18,7 +18,7 @@ export interface AgentTable {
   deployment_env: DeploymentEnv
   description: string | null
   /** `text[]` */
-  scopes: Scope[]
+  scopes: string[]
   is_public: boolean
   status: AgentStatus
   created_at: Date

@@ -3,14 +3,13 @@
  *
  * @module
  */
-import type { Scope } from '@sentryagent/core'
 
 export interface DelegationTable {
   chain_id: string
   organization_id: string
   delegator_agent_id: string
   delegatee_agent_id: string
-  scopes: Scope[]
+  scopes: string[]
   max_depth: number
   depth: number
   parent_chain_id: string | null

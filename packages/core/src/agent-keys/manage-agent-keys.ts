@@ -11,7 +11,7 @@ import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { agentKeyView } from './agent-key-view.js'
 
 /**

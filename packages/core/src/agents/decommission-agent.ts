@@ -3,7 +3,7 @@ import { requireScope } from '../authz/scopes.js'
 import { agentNotFound, loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 
 /**
  * `DELETE /agents/{id}` (agents:write): irreversible. Revokes every credential; the agent's

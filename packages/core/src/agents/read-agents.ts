@@ -1,7 +1,7 @@
 import { isPlatformAdmin, requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import type { Page } from '../model.js'
 import { ListAgentsQuery, type AgentView } from '../schemas.js'

@@ -1,11 +1,12 @@
 import { normalizePublicJwk } from '../agent-keys/public-jwk.js'
 import { storeAgentKey } from '../agent-keys/store-agent-key.js'
 import { withAudit } from '../audit/with-audit.js'
-import { assertGrantable, isPlatformAdmin, requireScope } from '../authz/scopes.js'
+import { HookVeto, recordVeto, runHooks } from '../extensions/run-hooks.js'
+import { assertGrantable, assertKnownScopes, isPlatformAdmin, requireScope } from '../authz/scopes.js'
 import { isPlatformOrganization } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Agent } from '../model.js'
@@ -24,6 +25,7 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
   const organizationId =
     isPlatformAdmin(ctx) && body.organizationId !== undefined ? body.organizationId : ctx.auth.organizationId
   const scopes = body.scopes ?? []
+  assertKnownScopes(deps.registry.isScope, scopes)
   // SPEC §4: `publicJwk` registers the agent's first key, in the same transaction as the agent.
   const firstKey = body.publicJwk === undefined ? undefined : await normalizePublicJwk(body.publicJwk)
   const now = deps.clock()
@@ -44,25 +46,33 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
     createdAt: now,
     updatedAt: now,
   }
-  await withAudit(deps, async (tx, audit) => {
-    const org = await tx.organizations.find(organizationId)
-    if (org === null) throw organizationNotFound()
-    assertGrantable(ctx, scopes, await isPlatformOrganization(tx, organizationId))
-    if (org.maxAgents !== null && (await tx.agents.countLive(organizationId)) >= org.maxAgents) {
-      throw new IdpError('TIER_LIMIT_EXCEEDED', `The ${org.planTier} plan allows ${org.maxAgents} agents`)
-    }
-    await tx.agents.insert(agent)
-    await audit({
-      organizationId,
-      action: 'agent.created',
-      actor: ctx.auth.agentId,
-      agentId: agent.agentId,
-      ip: ctx.ip,
-      details: { name: agent.name, agentType: agent.agentType, scopes },
+  try {
+    await withAudit(deps, async (tx, audit) => {
+      const org = await tx.organizations.find(organizationId)
+      if (org === null) throw organizationNotFound()
+      assertGrantable(ctx, scopes, await isPlatformOrganization(tx, organizationId))
+      if (org.maxAgents !== null && (await tx.agents.countLive(organizationId)) >= org.maxAgents) {
+        throw new IdpError('TIER_LIMIT_EXCEEDED', `The ${org.planTier} plan allows ${org.maxAgents} agents`)
+      }
+      // Extensions' policies see the agent about to be created, inside its transaction.
+      const hooks = await runHooks(deps, 'beforeAgentCreate', { ctx, organization: org, agent, tx })
+      await tx.agents.insert(agent)
+      await audit({
+        organizationId,
+        action: 'agent.created',
+        actor: ctx.auth.agentId,
+        agentId: agent.agentId,
+        ip: ctx.ip,
+        details: { name: agent.name, agentType: agent.agentType, scopes, ...(hooks === undefined ? {} : { hooks }) },
+      })
+      if (firstKey !== undefined) {
+        await storeAgentKey(tx, audit, { agent, jwk: firstKey, generated: false, actor: ctx.auth.agentId, ip: ctx.ip, now })
+      }
     })
-    if (firstKey !== undefined) {
-      await storeAgentKey(tx, audit, { agent, jwk: firstKey, generated: false, actor: ctx.auth.agentId, ip: ctx.ip, now })
-    }
-  })
+  } catch (err) {
+    // The refusal is audited after the agent's transaction rolled back, in a transaction of its own.
+    if (err instanceof HookVeto) await recordVeto(deps, err, { organizationId, actor: ctx.auth.agentId, ip: ctx.ip, operation: 'agent.created' })
+    throw err
+  }
   return agentView(deps.opts.issuer, agent)
 }

@@ -1,9 +1,9 @@
 import { withAudit } from '../audit/with-audit.js'
-import { assertGrantable, requireScope } from '../authz/scopes.js'
+import { assertGrantable, assertKnownScopes, requireScope } from '../authz/scopes.js'
 import { agentNotFound, isPlatformOrganization, loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import { UpdateAgentBody, type AgentView } from '../schemas.js'
 import { agentView } from '../views.js'
@@ -16,6 +16,7 @@ import { agentView } from '../views.js'
 export async function updateAgent(deps: Deps, ctx: RequestContext, agentId: string, input: UpdateAgentBody): Promise<AgentView> {
   requireScope(ctx, 'agents:write')
   const body = validate(UpdateAgentBody, input)
+  if (body.scopes !== undefined) assertKnownScopes(deps.registry.isScope, body.scopes)
   const current = await loadAgent(deps, ctx, agentId)
   if (current.status === 'decommissioned') throw new IdpError('CONFLICT', 'A decommissioned agent cannot be changed')
   if (body.status === 'suspended' && agentId === ctx.auth.agentId) {
@@ -30,7 +31,7 @@ export async function updateAgent(deps: Deps, ctx: RequestContext, agentId: stri
     const base = { organizationId: orgId, actor: ctx.auth.agentId, agentId, ip: ctx.ip }
     if (Object.keys(metadata).length > 0) await audit({ ...base, action: 'agent.updated', details: { changes: metadata } })
     if (status !== undefined && status !== current.status) {
-      await audit({ ...base, action: status === 'suspended' ? 'agent.suspended' : 'agent.reactivated' })
+      await audit(status === 'suspended' ? { ...base, action: 'agent.suspended' } : { ...base, action: 'agent.reactivated' })
     }
     return row
   })

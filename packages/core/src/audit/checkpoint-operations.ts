@@ -7,7 +7,7 @@
 import { requireScope } from '../authz/scopes.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import type { AuditCheckpoint } from '../model.js'
 import type { AuditCheckpointView, AuditEventView, AuditProofView } from '../schemas.js'
 import { auditEventView } from '../views.js'

@@ -11,7 +11,7 @@
 import type { AuditEvent } from '../model.js'
 import type { Storage, StorageTx } from '../ports/storage.js'
 import { linkAuditEvent } from './hash-chain.js'
-import { unlinkedAuditEvent, type AuditInput } from './with-audit.js'
+import { assertKnownAction, unlinkedAuditEvent, type AuditInput } from './with-audit.js'
 
 interface Pending {
   input: AuditInput
@@ -37,6 +37,8 @@ export interface AuditBatcherDeps {
   onCommitted?: (events: readonly AuditEvent[]) => void
   /** Largest number of events in one transaction. @default 500 */
   maxBatch?: number
+  /** Refuses unknown actions (the IdP's registry). @default every action accepted */
+  isKnownAction?: (action: string) => boolean
 }
 
 /**
@@ -88,6 +90,11 @@ export function createAuditBatcher(deps: AuditBatcherDeps): AuditBatcher {
 
   return {
     append(input, work) {
+      try {
+        assertKnownAction(deps.isKnownAction, input.action)
+      } catch (err) {
+        return Promise.reject(err)
+      }
       return new Promise<AuditEvent>((resolve, reject) => {
         queue.push({ input, work, resolve, reject })
         running ??= run()

@@ -1,7 +1,7 @@
 import { requireScope } from '../authz/scopes.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import type { AuditEvent, Page } from '../model.js'
 import { ListAuditQuery, type AuditEventView, type AuditVerifyView } from '../schemas.js'

@@ -7,7 +7,6 @@
  * @module
  */
 import type { Deps } from '../deps.js'
-import type { AuditAction } from '../events.js'
 import { signCheckpoint } from './checkpoint.js'
 import { appendAuditEvent } from './with-audit.js'
 
@@ -36,7 +35,7 @@ export async function purgeOrganizationAudit(deps: Deps, organizationId: string,
     })
     return { removed: n, event: e }
   })
-  deps.events.emit(event.action as AuditAction, event)
+  deps.events.emit(event)
   return removed
 }
 

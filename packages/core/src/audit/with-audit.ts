@@ -6,25 +6,38 @@
  * @module
  */
 import type { Deps } from '../deps.js'
-import type { AuditAction } from '../events.js'
+import { IdpError } from '../errors.js'
+import type { AuditAction, AuditDetails } from '../events.js'
 import { newId } from '../internal/crypto.js'
 import type { AuditEvent, AuditOutcome } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
 import { linkAuditEvent, type UnlinkedAuditEvent } from './hash-chain.js'
 
-/** What an operation says about one audited action. */
-export interface AuditInput {
-  organizationId: string
-  action: AuditAction
-  outcome?: AuditOutcome
-  /** Agent id of the caller, or `system` / `anonymous`. */
-  actor: string
-  agentId?: string | null
-  ip?: string | null | undefined
-  details?: Record<string, unknown>
-}
+/** Keys of `T` that are required. */
+type RequiredKeys<T> = { [P in keyof T]-?: Record<never, never> extends Pick<T, P> ? never : P }[keyof T]
+
+/** `details` of action `K`: optional when the action's details have no required field. */
+type DetailsOf<K extends AuditAction> = [RequiredKeys<AuditDetails[K]>] extends [never] ? { details?: AuditDetails[K] } : { details: AuditDetails[K] }
+
+/** What an operation says about one audited action; `details` typed by {@link AuditDetails}. */
+export type AuditInput<A extends AuditAction = AuditAction> = {
+  [K in A]: {
+    organizationId: string
+    action: K
+    outcome?: AuditOutcome
+    /** Who acted: an agent id, `system`, `system:<extension>`, or `<principal kind>:<id>`. */
+    actor: string
+    agentId?: string | null
+    ip?: string | null | undefined
+  } & DetailsOf<K>
+}[A]
 
 export type RecordAudit = (input: AuditInput) => Promise<AuditEvent>
+
+/** Refuses an action this IdP does not know (a programming error, never a client's). */
+export function assertKnownAction(isKnown: ((action: string) => boolean) | undefined, action: string): void {
+  if (isKnown !== undefined && !isKnown(action)) throw new IdpError('INTERNAL', `Unknown audit action ${action}`)
+}
 
 /** The event an input describes, before it is linked into the chain. */
 export function unlinkedAuditEvent(clock: () => Date, input: AuditInput): UnlinkedAuditEvent {
@@ -37,26 +50,45 @@ export function unlinkedAuditEvent(clock: () => Date, input: AuditInput): Unlink
     actor: input.actor,
     agentId: input.agentId ?? null,
     ip: input.ip ?? null,
-    details: input.details ?? {},
+    details: (input.details ?? {}) as Record<string, unknown>,
   }
 }
 
-/** Appends one event inside `tx`. */
-export function appendAuditEvent(deps: Pick<Deps, 'clock'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
+/** Appends one event inside `tx`. @throws {IdpError} INTERNAL for an action this IdP does not know */
+export function appendAuditEvent(deps: Pick<Deps, 'clock' | 'registry'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
+  assertKnownAction((a) => deps.registry.auditActions.has(a), input.action)
   const unlinked = unlinkedAuditEvent(deps.clock, input)
   return tx.audit.append(input.organizationId, (head) => linkAuditEvent(unlinked, head))
 }
 
-/** Runs `work` with an audit recorder in one transaction; emits the recorded events after commit. */
+/**
+ * Runs `work` in one transaction in which audit events may be recorded — through the `audit`
+ * callback, or through `recordInTransaction(deps, tx, …)` (extensions' `api.audit.record`) — and
+ * emits them after commit. Nothing is emitted when the transaction rolls back.
+ */
 export async function withAudit<T>(deps: Deps, work: (tx: StorageTx, audit: RecordAudit) => Promise<T>): Promise<T> {
   const recorded: AuditEvent[] = []
-  const result = await deps.storage.transaction((tx) =>
-    work(tx, async (input) => {
-      const event = await appendAuditEvent(deps, tx, input)
-      recorded.push(event)
-      return event
-    }),
-  )
-  for (const event of recorded) deps.events.emit(event.action as AuditAction, event)
+  const result = await deps.storage.transaction(async (tx) => {
+    deps.openTransactions.set(tx, recorded)
+    try {
+      return await work(tx, (input) => recordInTransaction(deps, tx, input))
+    } finally {
+      deps.openTransactions.delete(tx)
+    }
+  })
+  for (const event of recorded) deps.events.emit(event)
   return result
+}
+
+/**
+ * Appends an event inside `tx`, a transaction opened by {@link withAudit}; it is emitted after that
+ * transaction commits.
+ * @throws {IdpError} INTERNAL for an unknown action, or a transaction core did not open
+ */
+export async function recordInTransaction(deps: Deps, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {
+  const recorded = deps.openTransactions.get(tx)
+  if (recorded === undefined) throw new IdpError('INTERNAL', 'Audit events can only be recorded in a transaction opened by core')
+  const event = await appendAuditEvent(deps, tx, input)
+  recorded.push(event)
+  return event
 }

@@ -5,23 +5,25 @@
  * @module
  */
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
-import { SCOPES, type Scope } from '../model.js'
-
-const KNOWN = new Set<string>(SCOPES)
-
-/** `true` when `value` names a scope of SPEC §2. */
-export function isScope(value: string): value is Scope {
-  return KNOWN.has(value)
-}
+import type { RequestContext } from '../context.js'
+import type { Scope } from '../model.js'
 
 /** @throws {IdpError} INSUFFICIENT_SCOPE (403, `WWW-Authenticate: Bearer error="insufficient_scope"`). */
-export function requireScope(ctx: RequestContext, scope: Scope): void {
+export function requireScope(ctx: RequestContext, scope: Scope | (string & {})): void {
   if (!ctx.auth.scopes.includes(scope)) {
     throw new IdpError('INSUFFICIENT_SCOPE', `This operation requires the ${scope} scope`, {
       headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
     })
   }
+}
+
+/**
+ * Refuses scopes this IdP does not know (core's and its extensions'), naming each offending item.
+ * @throws {IdpError} VALIDATION_ERROR
+ */
+export function assertKnownScopes(isKnown: (scope: string) => boolean, scopes: readonly string[], field = '/scopes'): void {
+  const errors = scopes.flatMap((s, i) => (isKnown(s) ? [] : [{ field: `${field}/${i}`, message: 'must be a scope this server supports' }]))
+  if (errors.length > 0) throw new IdpError('VALIDATION_ERROR', 'The request is invalid', { errors })
 }
 
 /** `true` when the caller may address any organization. */
@@ -34,7 +36,7 @@ export function isPlatformAdmin(ctx: RequestContext): boolean {
  * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks one of them.
  * @throws {IdpError} VALIDATION_ERROR when `admin:orgs` is given outside the platform organization.
  */
-export function assertGrantable(ctx: RequestContext, scopes: readonly Scope[], targetIsPlatformOrg: boolean): void {
+export function assertGrantable(ctx: RequestContext, scopes: readonly string[], targetIsPlatformOrg: boolean): void {
   const missing = scopes.filter((s) => !ctx.auth.scopes.includes(s))
   if (missing.length > 0) {
     throw new IdpError('INSUFFICIENT_SCOPE', `Cannot grant scopes the caller does not hold: ${missing.join(' ')}`)

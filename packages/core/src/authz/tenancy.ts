@@ -7,7 +7,7 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import type { Agent } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
 import { isPlatformAdmin } from './scopes.js'

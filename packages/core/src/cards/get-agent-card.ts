@@ -9,7 +9,7 @@ import { AgentCardQuery, type A2AAgentCardView, type AgentCardView } from '../ag
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import { signJws } from '../tokens/jws.js'
 import { agentDid } from '../views.js'

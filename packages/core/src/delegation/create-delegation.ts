@@ -7,10 +7,11 @@
  * @module
  */
 import { withAudit } from '../audit/with-audit.js'
-import { requireScope } from '../authz/scopes.js'
+import { assertKnownScopes, requireScope } from '../authz/scopes.js'
+import { requireAgentCaller } from '../extensions/contexts.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Delegation } from '../model.js'
@@ -51,7 +52,9 @@ async function parentLink(deps: Deps, ctx: RequestContext): Promise<Delegation[]
  */
 export async function createDelegation(deps: Deps, ctx: RequestContext, input: CreateDelegationBody): Promise<DelegationView> {
   requireScope(ctx, 'delegation:write')
+  requireAgentCaller(ctx)
   const body = validate(CreateDelegationBody, input)
+  assertKnownScopes(deps.registry.isScope, body.scopes)
   const orgId = ctx.auth.organizationId
   const delegatorAgentId = actingAgentId(ctx)
   const ancestors = await parentLink(deps, ctx)

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Deps } from '../deps.js'
-import type { AccessTokenClaims, RequestContext } from '../idp.js'
+import type { AccessTokenClaims, RequestContext } from '../context.js'
+import type { ChainLinkSummary } from '../events.js'
 import type { Delegation } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
 
@@ -55,7 +56,7 @@ export function actClaim(lineage: readonly Delegation[]): { sub: string; act?: u
 }
 
 /** The chain as audit events record it, root first. */
-export function chainSummary(lineage: readonly Delegation[]): Record<string, unknown>[] {
+export function chainSummary(lineage: readonly Delegation[]): ChainLinkSummary[] {
   return lineage.map((d) => ({
     chainId: d.chainId,
     delegatorAgentId: d.delegatorAgentId,

@@ -8,7 +8,7 @@
 import { withAudit } from '../audit/with-audit.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { actingAgentId, chainSummary } from './delegation-chain.js'
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Deps } from '../deps.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import { VerifyDelegationBody, type DelegationVerificationView } from '../schemas.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'

@@ -12,7 +12,7 @@ import { requireScope } from '../authz/scopes.js'
 import { PLATFORM_SLUG } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError, isIdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import type { Signer } from '../ports/keys.js'
 
 /** The ephemeral-store channel on which rotations are announced (payload: the new kid). */

@@ -22,7 +22,8 @@ import type {
   RevokedToken,
   SigningKeyRecord,
 } from '../model.js'
-import type { Storage, StorageTx } from '../ports/storage.js'
+import type { ConsumerPosition, Storage, StorageTx } from '../ports/storage.js'
+import type { MemoryJournal, StorageExtension } from '../ports/storage-extension.js'
 import { createMemoryAgentKeyRepository } from './memory-agent-key-repository.js'
 import { createMemoryMarketplaceRepository } from './memory-marketplace-repository.js'
 import { createMemoryDelegationRepository } from './memory-delegation-repository.js'
@@ -38,6 +39,11 @@ interface State {
   audit: Map<string, AuditEvent[]>
   agentKeys: Map<string, AgentKey>
   checkpoints: Map<string, AuditCheckpoint[]>
+  /** `consumerId\u0000organizationId` → last processed seq. */
+  consumers: Map<string, { position: number; updatedAt: Date }>
+  jobRuns: Map<string, { lastTick: number; runningUntil: Date | null }>
+  /** Repository factories of the storage extensions, by id. */
+  extensions: Map<string, (journal: MemoryJournal) => unknown>
 }
 
 type Undo = () => void
@@ -87,13 +93,65 @@ function pageBy<T>(rows: T[], key: (row: T) => [number, string], page: PageQuery
   }
 }
 
+function extensionNotInstalled(id: string): IdpError {
+  return new IdpError('CONFIG_INVALID', `Storage extension ${id} is not installed: pass it to the storage factory's extensions`)
+}
+
 function repositories(s: State, journal: Journal): StorageTx {
+  const extensionRepos = new Map<string, unknown>()
   const liveOrg = (id: string) => {
     const o = s.orgs.get(id)
     return o === undefined || o.deletedAt !== null ? undefined : o
   }
   const stripDeleted = ({ deletedAt: _d, ...o }: Organization & { deletedAt: Date | null }): Organization => clone(o)
   return {
+    ext(id) {
+      let repo = extensionRepos.get(id)
+      if (repo === undefined) {
+        const factory = s.extensions.get(id)
+        if (factory === undefined) throw extensionNotInstalled(id)
+        repo = factory(journal)
+        extensionRepos.set(id, repo)
+      }
+      return repo as never
+    },
+    auditConsumers: {
+      async pending(consumerId, limit) {
+        const out: ConsumerPosition[] = []
+        for (const [organizationId, chain] of s.audit) {
+          if (!s.orgs.has(organizationId)) continue
+          const position = s.consumers.get(`${consumerId}\u0000${organizationId}`)?.position ?? 0
+          if ((chain.at(-1)?.seq ?? 0) > position) out.push({ organizationId, position })
+        }
+        return out.sort((a, b) => (a.organizationId < b.organizationId ? -1 : 1)).slice(0, limit)
+      },
+      // Memory transactions are serialised, so a claim is never contended.
+      async claim(consumerId, organizationId) {
+        return s.consumers.get(`${consumerId}\u0000${organizationId}`)?.position ?? 0
+      },
+      async advance(consumerId, organizationId, position, now) {
+        put(s.consumers, `${consumerId}\u0000${organizationId}`, { position, updatedAt: now }, journal)
+      },
+      async positions(consumerId) {
+        const prefix = `${consumerId}\u0000`
+        return [...s.consumers.entries()]
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => ({ organizationId: k.slice(prefix.length), position: v.position }))
+          .sort((a, b) => (a.organizationId < b.organizationId ? -1 : 1))
+      },
+    },
+    jobRuns: {
+      async claim(name, tick, now, leaseUntil) {
+        const run = s.jobRuns.get(name)
+        if (run !== undefined && (run.lastTick >= tick || (run.runningUntil !== null && run.runningUntil > now))) return false
+        put(s.jobRuns, name, { lastTick: tick, runningUntil: leaseUntil }, journal)
+        return true
+      },
+      async release(name, tick) {
+        const run = s.jobRuns.get(name)
+        if (run?.lastTick === tick) put(s.jobRuns, name, { lastTick: tick, runningUntil: null }, journal)
+      },
+    },
     agentKeys: createMemoryAgentKeyRepository(s.agentKeys, journal),
     marketplace: createMemoryMarketplaceRepository(s.agents, s.orgs),
     organizations: {
@@ -358,13 +416,28 @@ function repositories(s: State, journal: Journal): StorageTx {
   }
 }
 
+/** Options of {@link createMemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** Storage extensions (plugins' tables); each must have its `memory` half. */
+  extensions?: readonly StorageExtension[]
+}
+
 /**
  * Creates an empty in-memory storage. Development and tests only: nothing survives the process.
  *
  * @example
  * const idp = createIdp({ issuer: 'http://localhost:3000', storage: createMemoryStorage() })
+ * @throws {IdpError} CONFIG_INVALID for an extension without a memory half, or given twice
  */
-export function createMemoryStorage(): Storage {
+export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage {
+  const extensions = new Map<string, (journal: MemoryJournal) => unknown>()
+  const problems: string[] = []
+  for (const ext of options.extensions ?? []) {
+    if (extensions.has(ext.id)) problems.push(`storage extension ${ext.id} is given twice`)
+    else if (ext.memory === undefined) problems.push(`storage extension ${ext.id} has no memory half`)
+    else extensions.set(ext.id, ext.memory())
+  }
+  if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
   const state: State = {
     orgs: new Map(),
     members: new Map(),
@@ -376,6 +449,9 @@ export function createMemoryStorage(): Storage {
     audit: new Map(),
     agentKeys: new Map(),
     checkpoints: new Map(),
+    consumers: new Map(),
+    jobRuns: new Map(),
+    extensions,
   }
   const direct = repositories(state, () => undefined)
   let queue: Promise<unknown> = Promise.resolve()

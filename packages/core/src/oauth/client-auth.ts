@@ -8,7 +8,7 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { OAuthRequest } from '../idp.js'
+import type { OAuthRequest } from '../context.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Agent, AgentKey, Credential } from '../model.js'
@@ -48,6 +48,18 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
 
 function invalidClient(detail = 'Client authentication failed'): IdpError {
   return new IdpError('INVALID_CLIENT', detail, { headers: { 'www-authenticate': 'Basic realm="agentidp", charset="UTF-8"' } })
+}
+
+/**
+ * `true` when the request presents client credentials of any method (Basic, `client_secret`, or a
+ * client assertion); a bare `client_id` is not a credential.
+ */
+export function hasClientCredentials(req: OAuthRequest): boolean {
+  return (
+    (req.authorization !== undefined && /^Basic\s/i.test(req.authorization)) ||
+    req.params['client_secret'] !== undefined ||
+    isAssertionRequest(req)
+  )
 }
 
 /**

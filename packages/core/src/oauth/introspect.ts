@@ -7,7 +7,7 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { IntrospectionResponse, OAuthRequest } from '../idp.js'
+import type { IntrospectionResponse, OAuthRequest } from '../context.js'
 import { isTokenLive, verifyAccessTokenSignature } from '../tokens/verify-access-token.js'
 import { authenticateClient } from './client-auth.js'
 import { param } from './params.js'

@@ -1,5 +1,5 @@
 import { IdpError } from '../errors.js'
-import type { OAuthRequest } from '../idp.js'
+import type { OAuthRequest } from '../context.js'
 
 /**
  * Reads a single-valued OAuth parameter. RFC 6749 §3.2: parameters MUST NOT be repeated.

@@ -13,7 +13,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtV
 import { AGENT_KEY_ALGS } from '../agent-keys/public-jwk.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { OAuthRequest } from '../idp.js'
+import type { OAuthRequest } from '../context.js'
 import type { Agent, AgentKey } from '../model.js'
 import { param } from './params.js'
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Deps } from '../deps.js'
-import type { OAuthRequest } from '../idp.js'
+import type { OAuthRequest } from '../context.js'
 import { revokedKey, verifyAccessTokenSignature } from '../tokens/verify-access-token.js'
 import { authenticateClient } from './client-auth.js'
 import { param } from './params.js'

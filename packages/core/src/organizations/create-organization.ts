@@ -1,7 +1,7 @@
 import { withAudit } from '../audit/with-audit.js'
 import { requireScope } from '../authz/scopes.js'
 import type { Deps } from '../deps.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Organization } from '../model.js'

@@ -1,7 +1,7 @@
 import { isPlatformAdmin, requireScope } from '../authz/scopes.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { RequestContext } from '../idp.js'
+import type { RequestContext } from '../context.js'
 import type { Organization, Page } from '../model.js'
 import type { ListQuery, OrganizationView } from '../schemas.js'
 import { organizationView } from '../views.js'

@@ -28,6 +28,7 @@ import type {
   RevokedToken,
   SigningKeyRecord,
 } from '../model.js'
+import type { StorageExtensions } from './storage-extension.js'
 
 export interface OrganizationRepository {
   /** @throws {IdpError} CONFLICT when the slug is taken (also by a deleted organization). */
@@ -236,6 +237,49 @@ export interface MarketplaceRepository {
   find(agentId: string): Promise<MarketplaceListing | null>
 }
 
+/** Where an outbox consumer stands in one organization's log. */
+export interface ConsumerPosition {
+  organizationId: string
+  /** `seq` of the last event the consumer processed in this organization; 0 before the first. */
+  position: number
+}
+
+/**
+ * Cursors of audit-log consumers (the outbox, `api.audit.consume()`): one per (consumer,
+ * organization), so that concurrent commits in different organizations never reorder anything
+ * (per-organization `seq` is gap-free).
+ */
+export interface AuditConsumerRepository {
+  /**
+   * Organizations (deleted ones included) whose log holds an event after the consumer's cursor,
+   * with that cursor, ordered by organization id, at most `limit`.
+   */
+  pending(consumerId: string, limit: number): Promise<ConsumerPosition[]>
+  /**
+   * Locks the cursor of (consumer, organization) until the surrounding transaction ends and returns
+   * its position (0 for a new cursor). `null` when another transaction holds it: that one is
+   * processing this organization, and the caller must skip it (SKIP LOCKED). Only inside
+   * `transaction()`.
+   */
+  claim(consumerId: string, organizationId: string): Promise<number | null>
+  /** Sets the cursor claimed in this transaction; it commits (or rolls back) with the transaction. */
+  advance(consumerId: string, organizationId: string, position: number, now: Date): Promise<void>
+  /** Every cursor of the consumer, ordered by organization id (lag monitoring). */
+  positions(consumerId: string): Promise<ConsumerPosition[]>
+}
+
+/** Last runs of periodic jobs, so that a job runs once per tick across processes. */
+export interface JobRunRepository {
+  /**
+   * Claims tick `tick` of job `name`: `true` for exactly one caller per tick, and only when the job
+   * has not run a later or equal tick and no run holds a lease that lasts past `now`. The winner's
+   * lease lasts until `leaseUntil`. Atomic across processes sharing the storage.
+   */
+  claim(name: string, tick: number, now: Date, leaseUntil: Date): Promise<boolean>
+  /** Ends the lease of the run of `tick` (when it is still that run's). */
+  release(name: string, tick: number, now: Date): Promise<void>
+}
+
 /** Repositories usable inside a transaction. */
 export interface StorageTx {
   readonly organizations: OrganizationRepository
@@ -249,6 +293,14 @@ export interface StorageTx {
   readonly agentKeys: AgentKeyRepository
   readonly marketplace: MarketplaceRepository
   readonly auditCheckpoints: AuditCheckpointRepository
+  readonly auditConsumers: AuditConsumerRepository
+  readonly jobRuns: JobRunRepository
+  /**
+   * The repository of storage extension `id`, bound to this transaction (or to no transaction on
+   * `Storage`): its writes commit and roll back with core's.
+   * @throws {IdpError} CONFIG_INVALID when the storage was not created with that extension
+   */
+  ext<K extends keyof StorageExtensions>(id: K): StorageExtensions[K]
 }
 
 /** Durable state. */

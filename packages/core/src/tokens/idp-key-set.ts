@@ -6,18 +6,14 @@
  */
 import { createLocalJWKSet } from 'jose'
 import type { Deps } from '../deps.js'
-import type { PublicJwk } from '../ports/keys.js'
-
-type KeySet = ReturnType<typeof createLocalJWKSet>
-const cache = new WeakMap<readonly PublicJwk[], KeySet>()
 
 /** The key set to verify the IdP's own JWS (access tokens, delegation tokens). */
-export async function idpKeySet(deps: Pick<Deps, 'keys'>): Promise<KeySet> {
+export async function idpKeySet(deps: Pick<Deps, 'keys' | 'state'>): Promise<ReturnType<typeof createLocalJWKSet>> {
   const keys = await deps.keys.publicKeys()
-  let set = cache.get(keys)
+  let set = deps.state.keySets.get(keys)
   if (set === undefined) {
     set = createLocalJWKSet({ keys: keys.map((k) => ({ ...k })) })
-    cache.set(keys, set)
+    deps.state.keySets.set(keys, set)
   }
   return set
 }

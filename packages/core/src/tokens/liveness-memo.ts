@@ -17,7 +17,8 @@
  */
 import type { Deps } from '../deps.js'
 import { AUDIT_ACTIONS, type AuditAction } from '../events.js'
-import type { AccessTokenClaims } from '../idp.js'
+import type { AccessTokenClaims } from '../context.js'
+import type { LivenessMemo } from '../idp-state.js'
 
 /** Ephemeral-store channel on which processes announce liveness-affecting changes. */
 export const LIVENESS_CHANNEL = 'agentidp:liveness'
@@ -28,29 +29,23 @@ export const LIVENESS_TTL_MS = 500
 const MAX_ENTRIES = 50_000
 
 /** High-rate actions that never make a live token dead. */
-const QUIET: ReadonlySet<AuditAction> = new Set<AuditAction>(['token.issued', 'token.exchanged', 'auth.failed'])
-
-interface Memo {
-  generation: number
-  entries: Map<string, { realMs: number; clockMs: number }>
-}
-
-const memos = new WeakMap<Deps['events'], Memo>()
+const QUIET: ReadonlySet<AuditAction> = new Set<AuditAction>(['token.issued', 'token.exchanged', 'auth.failed', 'hook.vetoed'])
 
 /** The memo key of a token's liveness, or `undefined` when it must not be memoised. */
 export function livenessKey(c: AccessTokenClaims): string | undefined {
-  if (c.delegation_id !== undefined) return undefined
+  // Delegated and extension-bound tokens follow state whose changes this memo does not hear of.
+  if (c.delegation_id !== undefined || c.ext_binding !== undefined) return undefined
   return `${c.organization_id}\u0000${c.sub}\u0000${c.jti}\u0000${c.credential_id ?? ''}\u0000${String(c.credential_generation ?? '')}\u0000${c.agent_key_id ?? ''}`
 }
 
 /** A ticket to {@link rememberLive} a check started now; `undefined` when no memo is installed. */
 export function livenessTicket(deps: Deps): number | undefined {
-  return memos.get(deps.events)?.generation
+  return deps.state.liveness?.generation
 }
 
 /** `true` when `key` was found live less than {@link LIVENESS_TTL_MS} ago and nothing changed since. */
 export function isKnownLive(deps: Deps, key: string): boolean {
-  const memo = memos.get(deps.events)
+  const memo = deps.state.liveness
   const hit = memo?.entries.get(key)
   if (memo === undefined || hit === undefined) return false
   if (performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS) return true
@@ -60,7 +55,7 @@ export function isKnownLive(deps: Deps, key: string): boolean {
 
 /** Remembers a positive check that started with `ticket` (ignored if something changed since). */
 export function rememberLive(deps: Deps, key: string, ticket: number | undefined): void {
-  const memo = memos.get(deps.events)
+  const memo = deps.state.liveness
   if (memo === undefined || ticket === undefined || memo.generation !== ticket) return
   if (memo.entries.size >= MAX_ENTRIES) memo.entries.clear()
   memo.entries.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime() })
@@ -71,12 +66,12 @@ export function rememberLive(deps: Deps, key: string, ticket: number | undefined
  * the other processes and listens for theirs. Returns a function that uninstalls it.
  */
 export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
-  const memo: Memo = { generation: 0, entries: new Map() }
+  const memo: LivenessMemo = { generation: 0, entries: new Map() }
   const clear = () => {
     memo.generation++
     memo.entries.clear()
   }
-  memos.set(deps.events, memo)
+  deps.state.liveness = memo
   const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
     deps.events.on(action, () => {
       clear()
@@ -93,7 +88,7 @@ export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
         })
   return async () => {
     for (const off of offs) off()
-    memos.delete(deps.events)
+    if (deps.state.liveness === memo) deps.state.liveness = undefined
     clear()
     const off = await subscription
     await off?.().catch(() => undefined)

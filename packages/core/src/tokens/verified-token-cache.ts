@@ -11,18 +11,16 @@
  *
  * @module
  */
-import type { AccessTokenClaims } from '../idp.js'
+import type { AccessTokenClaims } from '../context.js'
 
 /** Largest number of memoised tokens per key set. */
 export const MAX_ENTRIES = 10_000
-
-const memo = new WeakMap<object, Map<string, AccessTokenClaims>>()
 
 /**
  * The memoised claims of `token` verified under `keySet`, if still within their validity at `now`;
  * `undefined` otherwise (the caller verifies in full). Returns a shallow copy.
  */
-export function cachedClaims(keySet: object, token: string, now: Date): AccessTokenClaims | undefined {
+export function cachedClaims(memo: WeakMap<object, Map<string, AccessTokenClaims>>, keySet: object, token: string, now: Date): AccessTokenClaims | undefined {
   const claims = memo.get(keySet)?.get(token)
   if (claims === undefined) return undefined
   const seconds = Math.floor(now.getTime() / 1000)
@@ -34,7 +32,7 @@ export function cachedClaims(keySet: object, token: string, now: Date): AccessTo
 }
 
 /** Remembers claims that passed full verification of `token` under `keySet`. */
-export function rememberClaims(keySet: object, token: string, claims: AccessTokenClaims): void {
+export function rememberClaims(memo: WeakMap<object, Map<string, AccessTokenClaims>>, keySet: object, token: string, claims: AccessTokenClaims): void {
   let entries = memo.get(keySet)
   if (entries === undefined) {
     entries = new Map()

@@ -9,8 +9,7 @@
 import { jwtVerify, type JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { AccessTokenClaims, AuthContext } from '../idp.js'
-import { isScope } from '../authz/scopes.js'
+import type { AccessTokenClaims, AuthContext } from '../context.js'
 import { idpKeySet } from './idp-key-set.js'
 import { cachedClaims, rememberClaims } from './verified-token-cache.js'
 import { isKnownLive, livenessKey, livenessTicket, rememberLive } from './liveness-memo.js'
@@ -36,8 +35,8 @@ function asClaims(p: JWTPayload): AccessTokenClaims | null {
     !str(p.client_id) ||
     typeof p.scope !== 'string' ||
     !str(p.organization_id) ||
-    // Bound to a credential (client secret) or to an agent key (private_key_jwt).
-    !((str(p.credential_id) && Number.isInteger(p.credential_generation)) || str(p.agent_key_id)) ||
+    // Bound to a credential (client secret), an agent key (private_key_jwt) or an extension's state.
+    !((str(p.credential_id) && Number.isInteger(p.credential_generation)) || str(p.agent_key_id) || str(p.ext_binding)) ||
     typeof p.exp !== 'number' ||
     typeof p.iat !== 'number'
   ) {
@@ -51,7 +50,7 @@ export async function verifyAccessTokenSignature(deps: Deps, token: string): Pro
   const jwks = await idpKeySet(deps)
   // The verdict also depends on the expected issuer and audience: they are part of the memo key.
   const memoKey = `${deps.opts.issuer}\u0000${String(deps.opts.tokens.audience)}\u0000${token}`
-  const memoised = cachedClaims(jwks, memoKey, deps.clock())
+  const memoised = cachedClaims(deps.state.verifiedTokens, jwks, memoKey, deps.clock())
   if (memoised !== undefined) return memoised
   try {
     const { payload } = await jwtVerify(token, jwks, {
@@ -63,7 +62,7 @@ export async function verifyAccessTokenSignature(deps: Deps, token: string): Pro
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
     })
     const claims = asClaims(payload)
-    if (claims !== null) rememberClaims(jwks, memoKey, claims)
+    if (claims !== null) rememberClaims(deps.state.verifiedTokens, jwks, memoKey, claims)
     return claims
   } catch {
     return null
@@ -115,7 +114,7 @@ export async function authenticateBearer(deps: Deps, token: string | undefined):
   const claims = await verifyAccessTokenSignature(deps, token)
   if (claims === null) throw invalid('The access token is invalid or expired')
   if (!(await isTokenLive(deps, claims))) throw invalid('The access token has been revoked')
-  const scopes = claims.scope.split(' ').filter(isScope)
+  const scopes = claims.scope.split(' ').filter(deps.registry.isScope)
   return {
     agentId: claims.sub,
     organizationId: claims.organization_id,

@@ -1,0 +1,29 @@
+/**
+ * The mutable state one IdP owns — memos that make verification cheap — created by `createIdp()`
+ * and held in its `Deps`. Never module-level: two IdPs in one process share nothing.
+ *
+ * @module
+ */
+import type { createLocalJWKSet } from 'jose'
+import type { AccessTokenClaims } from './context.js'
+import type { PublicJwk } from './ports/keys.js'
+
+/** The liveness memo (see `tokens/liveness-memo.ts`). */
+export interface LivenessMemo {
+  generation: number
+  entries: Map<string, { realMs: number; clockMs: number }>
+}
+
+export interface IdpState {
+  /** Installed by `listenForLivenessChanges`; `undefined` before and after. */
+  liveness: LivenessMemo | undefined
+  /** Verified-token memo, per published key set (see `tokens/verified-token-cache.ts`). */
+  readonly verifiedTokens: WeakMap<object, Map<string, AccessTokenClaims>>
+  /** jose key sets, per published key list (see `tokens/idp-key-set.ts`). */
+  readonly keySets: WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>
+}
+
+/** Fresh, empty state. */
+export function createIdpState(): IdpState {
+  return { liveness: undefined, verifiedTokens: new WeakMap(), keySets: new WeakMap() }
+}
