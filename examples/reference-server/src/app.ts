@@ -14,9 +14,10 @@ import sentryAgentIdp from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
-import { startAuditJobs } from './audit-jobs.js'
+import { scheduleCoreJobs } from './core-jobs.js'
 import { createLogger } from './logger.js'
-import { createOpsPorts, startKeyRotationSchedule } from './ops-wiring.js'
+import { createOpsPorts } from './ops-wiring.js'
+import { createPlugins, KNOWN_PLUGINS, type PluginEntry, type ServerPlugin } from './plugins.js'
 
 /** A built server and what bootstrap did. */
 export interface ReferenceServer {
@@ -48,9 +49,12 @@ function requestIdGenerator(): () => string {
   return () => `${prefix}${(n++).toString(36)}`
 }
 
-async function createStorage(config: ServerConfig, log: Logger): Promise<Storage> {
+async function createStorage(config: ServerConfig, log: Logger, plugins: readonly ServerPlugin[]): Promise<Storage> {
+  // Each installed plugin's tables: migrated after core's, written in core's transactions.
+  const extensions = plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))
   if (config.databaseUrl !== undefined) {
     return createPostgresStorage({
+      extensions,
       connectionString: config.databaseUrl,
       poolSize: config.databasePoolSize,
       connectionTimeoutMs: config.databaseConnectionTimeoutMs,
@@ -59,17 +63,25 @@ async function createStorage(config: ServerConfig, log: Logger): Promise<Storage
   }
   if (config.storage === 'memory') {
     log.warn({ event: 'dev_default' }, 'STORAGE=memory: nothing persists across restarts (benchmarks and demos only)')
-    return createMemoryStorage()
+    return createMemoryStorage({ extensions })
   }
   log.warn({ event: 'dev_default', dataDir: config.dataDir }, 'embedded PGlite storage and in-process cache: single-node setup')
-  return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite') })
+  return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite'), extensions })
 }
 
-/** Builds the server: storage migrated, keys loaded, administrator bootstrapped. */
-export async function build(config: ServerConfig, options: { logger?: Logger } = {}): Promise<ReferenceServer> {
+/** Options of {@link build}. */
+export interface BuildOptions {
+  logger?: Logger
+  /** The plugins the server knows (tests add fixtures). @default KNOWN_PLUGINS */
+  knownPlugins?: Readonly<Record<string, PluginEntry>>
+}
+
+/** Builds the server: plugins chosen, storage migrated, keys loaded, administrator bootstrapped. */
+export async function build(config: ServerConfig, options: BuildOptions = {}): Promise<ReferenceServer> {
   const log = options.logger ?? createLogger(config.logLevel)
+  const plugins = await createPlugins(config, log, options.knownPlugins ?? KNOWN_PLUGINS)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-  const storage = await createStorage(config, log)
+  const storage = await createStorage(config, log, plugins)
   const masterKey = await resolveMasterKey(config, log)
   const ops = createOpsPorts(config.ops, storage, masterKey, log)
   const idp = createIdp({
@@ -79,6 +91,7 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     keys: ops.keys,
     logger: log,
     tokens: { accessTokenTtlSeconds: config.accessTokenTtlSeconds },
+    extensions: plugins.map((p) => p.extension),
   })
   // did:web resolution requires https; serve it directly when a certificate is configured.
   const tls =
@@ -95,15 +108,13 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     return503OnClosing: true,
   })
   const poolStats = 'poolStats' in storage && typeof storage.poolStats === 'function' ? storage.poolStats.bind(storage) : undefined
-  await app.register(sentryAgentIdp, { idp, rateLimit: ops.rateLimit, ...(poolStats === undefined ? {} : { poolStats }) })
-  const stopKeyRotation = startKeyRotationSchedule(idp, config.ops, log)
-  const stopAuditJobs = startAuditJobs(idp, config, log)
   app.addHook('onClose', async () => {
-    stopAuditJobs()
-    stopKeyRotation()
     await idp.close()
   })
   try {
+    await app.register(sentryAgentIdp, { idp, rateLimit: ops.rateLimit, ...(poolStats === undefined ? {} : { poolStats }) })
+    for (const plugin of plugins) if (plugin.fastify !== undefined) await app.register(plugin.fastify)
+    scheduleCoreJobs(idp, config, log)
     const bootstrap = await idp.bootstrap({ clientId: config.bootstrapClientId, clientSecret: config.bootstrapClientSecret })
     await app.ready()
     return { app, bootstrap }

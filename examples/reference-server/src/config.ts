@@ -22,6 +22,7 @@
  * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
+ * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
  *
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
  *
@@ -50,6 +51,8 @@ export interface ServerConfig {
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Plugins to install by name (`PLUGINS`); `undefined` = every known plugin enabled by default. */
+  readonly plugins: readonly string[] | undefined
   /** PEM files to serve HTTPS with; both or neither. */
   readonly tlsCertFile: string | undefined
   readonly tlsKeyFile: string | undefined
@@ -63,6 +66,17 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
     this.name = 'ConfigError'
   }
+}
+
+/** `PLUGINS`: a comma list of plugin names, or `none`; unset = the defaults. */
+function parsePlugins(raw: string | undefined, problems: string[]): readonly string[] | undefined {
+  if (raw === undefined) return undefined
+  if (raw === 'none') return Object.freeze([])
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n !== '')
+  const bad = names.filter((n) => !/^[a-z][a-z0-9-]{0,31}$/.test(n))
+  if (bad.length > 0) problems.push(`PLUGINS must be a comma list of plugin names (or none): ${bad.join(', ')}`)
+  if (new Set(names).size !== names.length) problems.push('PLUGINS names a plugin twice')
+  return Object.freeze(names)
 }
 
 /**
@@ -108,6 +122,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const logLevel = str('LOG_LEVEL') ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
+  const plugins = parsePlugins(str('PLUGINS'), problems)
+
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
   const config: ServerConfig = {
@@ -128,6 +144,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     auditCheckpointIntervalSeconds: int('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     logLevel: logLevel as ServerConfig['logLevel'],
+    plugins,
     tlsCertFile,
     tlsKeyFile,
   }

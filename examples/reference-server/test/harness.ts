@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { serviceReachable } from '@sentryagent/core/testing'
 import { pino } from 'pino'
-import { build, type ReferenceServer } from '../src/app.js'
+import { build, type BuildOptions, type ReferenceServer } from '../src/app.js'
 import { loadConfig, type ServerConfig } from '../src/config.js'
 
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -82,7 +82,7 @@ export interface Running extends ReferenceServer {
 }
 
 /** Builds and starts the reference server with `env` (plus fixed admin credentials and master key). */
-export async function startServer(env: Record<string, string>): Promise<Running> {
+export async function startServer(env: Record<string, string>, options: Pick<BuildOptions, 'knownPlugins'> = {}): Promise<Running> {
   const port = await freePort()
   const config = loadConfig({
     PORT: String(port),
@@ -94,16 +94,16 @@ export async function startServer(env: Record<string, string>): Promise<Running>
     LOG_LEVEL: 'silent',
     ...env,
   })
-  const server = await build(config, { logger: pino({ level: 'silent' }) })
+  const server = await build(config, { ...options, logger: pino({ level: 'silent' }) })
   await server.app.listen({ port: config.port, host: '127.0.0.1' })
   return { ...server, url: config.issuer, config, close: () => server.app.close() }
 }
 
 /** Starts the server on a fresh database of `target`; its `close()` also drops that database. */
-export async function startOn(target: Target, env: Record<string, string> = {}): Promise<Running> {
+export async function startOn(target: Target, env: Record<string, string> = {}, options: Pick<BuildOptions, 'knownPlugins'> = {}): Promise<Running> {
   const db = await target.create()
   try {
-    const server = await startServer({ ...db.env, ...env })
+    const server = await startServer({ ...db.env, ...env }, options)
     return {
       ...server,
       close: async () => {

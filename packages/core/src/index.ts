@@ -80,6 +80,7 @@ export type {
   GrantHandler,
   GrantRequest,
   HookResult,
+  HookReturn,
   IdpExtension,
   JobOptions,
   JsonValue,

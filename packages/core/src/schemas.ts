@@ -359,9 +359,22 @@ export type DelegationVerificationView = Static<typeof DelegationVerificationVie
 
 // ---- generic ----------------------------------------------------------------------------------
 
-/** `{ items, nextCursor }` page of `item`. */
+/**
+ * `{ items, nextCursor }`: a page of `item` (cursor pagination).
+ *
+ * @example
+ * response: { 200: PageOf(AgentView) }
+ */
 export const PageOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, strict)
+
+/**
+ * `{ items }`: a complete, unpaginated list of `item`.
+ *
+ * @example
+ * response: { 200: ItemsOf(CredentialView) }
+ */
+export const ItemsOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) }, strict)
 
 export const ProblemSchema = Type.Object(
   {

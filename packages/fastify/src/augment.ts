@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The identity provider this binding serves (`createIdp()` from `@sentryagent/core`). */
     idp: Idp
+    /** What plugins need to know of the binding: the REST prefix to register their routes under, the body limit. */
+    idpBinding: { readonly prefix: string; readonly bodyLimitBytes: number }
   }
 
   interface FastifyRequest {
@@ -30,6 +32,11 @@ declare module 'fastify' {
     public?: boolean
     /** `token`: the token endpoint's per-client and per-IP limits apply (see `rate-limit.ts`). */
     rateLimit?: 'token'
+    /**
+     * Scopes the caller's token must all hold, checked by the bearer hook before the handler
+     * (403 `INSUFFICIENT_SCOPE`) and documented in OpenAPI (`security: [{ bearerAuth: scopes }]`).
+     */
+    scopes?: readonly string[]
   }
 }
 

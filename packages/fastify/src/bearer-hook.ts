@@ -66,7 +66,10 @@ export async function authenticateRequest(idp: Idp, req: FastifyRequest): Promis
  */
 export function createBearerHook(idp: Idp): onRequestAsyncHookHandler {
   return async (req) => {
-    if (req.is404 || req.routeOptions.config.public === true) return
-    await authenticateRequest(idp, req)
+    const config = req.routeOptions.config
+    if (req.is404 || config.public === true) return
+    const ctx = await authenticateRequest(idp, req)
+    // Route scopes (`config.scopes`): every one is required (403 insufficient_scope otherwise).
+    for (const scope of config.scopes ?? []) idp.requireScope(ctx, scope)
   }
 }

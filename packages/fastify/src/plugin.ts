@@ -10,6 +10,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import './augment.js'
 import { createBearerHook } from './bearer-hook.js'
+import { createBeforeRequestHook } from './before-request-hook.js'
+import { documentSecurity } from './route-security.js'
 import { idpErrorHandler, idpNotFoundHandler } from './error-handler.js'
 import { createIdpMetrics } from './metrics.js'
 import { registerOpenApi, openApiRoutes } from './openapi.js'
@@ -41,8 +43,22 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   // These apply to the parent instance (fastify-plugin), so plugins that depend on this one get
   // `request.ctx`, the same error rendering and X-Request-Id without registering anything.
   app.decorate('idp', idp)
+  app.decorate('idpBinding', Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes }))
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
+  await idp.ready()
+
+  // The binding's policies are set on the host instance, so that routes added later by plugins
+  // that depend on this one (`dependencies: ['@sentryagent/fastify']`) inherit every one of them:
+  // the validator policy (unknown fields → 400, never silently dropped), the body limit, JSON-only
+  // bodies, bearer authentication and route scopes, rate limits, `beforeRequest` hooks, the error
+  // handler and the OpenAPI `security` documentation.
+  app.setValidatorCompiler(createValidatorCompiler())
+  app.removeContentTypeParser(['text/plain'])
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= opts.bodyLimitBytes
+    documentSecurity(route)
+  })
   app.addHook('onRequest', createBearerHook(idp))
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id)
@@ -58,19 +74,11 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   }
   // After the bearer hook, so REST limits key on the authenticated client.
   if (opts.rateLimit !== false) registerRateLimits(app, createRateLimiters(opts.rateLimit), (policy) => metrics?.rateLimited(policy))
+  // Extensions' policies, after authentication and rate limits, before any handler.
+  app.addHook('onRequest', createBeforeRequestHook(idp))
   if (opts.openapi) await registerOpenApi(app)
 
   await app.register(async (scope) => {
-    // The binding's validation policy does not depend on the host's Ajv options.
-    scope.setValidatorCompiler(createValidatorCompiler())
-    scope.addHook('onRoute', (route) => {
-      route.bodyLimit ??= opts.bodyLimitBytes
-      // Document the bearer requirement the hook enforces.
-      if (route.config?.public !== true && route.schema !== undefined) {
-        route.schema = { security: [{ bearerAuth: [] }], ...route.schema }
-      }
-    })
-
     await scope.register(wellKnownRoutes)
     await scope.register(healthRoutes)
     if (metrics !== undefined) await scope.register(metricsRoute, { registry: metrics.registry })
@@ -81,8 +89,6 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     await scope.register(delegationRoutes, { restPrefix: opts.prefix })
     await scope.register(
       async (rest) => {
-        // The REST API speaks JSON only: any other body type is 415, not a confusing 400.
-        rest.removeContentTypeParser(['text/plain'])
         await rest.register(organizationRoutes)
         await rest.register(memberRoutes)
         await rest.register(agentRoutes)

@@ -203,6 +203,10 @@ export interface SubjectTokenValidator {
 /** What a hook may return: nothing (allowed), or a note recorded in the audit event's `hooks` details. */
 export type HookResult = { note: JsonValue } | undefined
 
+/** What a hook function returns: a {@link HookResult}, nothing, or a promise of either. */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a hook that returns nothing allows the operation
+export type HookReturn = HookResult | void | Promise<HookResult | void>
+
 /** Input of {@link ExtensionHooks.beforeTokenIssue}. */
 export interface BeforeTokenIssue {
   readonly grantType: string
@@ -235,10 +239,10 @@ export interface BeforeRequest {
  * issued or created event's `details.hooks[extensionId]`.
  */
 export interface ExtensionHooks {
-  beforeTokenIssue?(input: BeforeTokenIssue): Promise<HookResult> | Promise<void> | HookResult
-  beforeAgentCreate?(input: BeforeAgentCreate): Promise<HookResult> | Promise<void> | HookResult
+  beforeTokenIssue?(input: BeforeTokenIssue): HookReturn
+  beforeAgentCreate?(input: BeforeAgentCreate): HookReturn
   /** Invoked by the Fastify binding for every authenticated REST request. */
-  beforeRequest?(input: BeforeRequest): Promise<HookResult> | Promise<void> | HookResult
+  beforeRequest?(input: BeforeRequest): HookReturn
 }
 
 // ---- init api -----------------------------------------------------------------------------------

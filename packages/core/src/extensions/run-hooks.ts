@@ -9,7 +9,7 @@
 import type { Deps } from '../deps.js'
 import { toIdpError } from '../errors.js'
 import type { AuditDetails, HookNote } from '../events.js'
-import type { BeforeAgentCreate, BeforeRequest, BeforeTokenIssue, ExtensionHooks, HookResult } from './extension.js'
+import type { BeforeAgentCreate, BeforeRequest, BeforeTokenIssue, ExtensionHooks, HookResult, HookReturn } from './extension.js'
 
 type HookName = keyof ExtensionHooks
 type HookInput = { beforeTokenIssue: BeforeTokenIssue; beforeAgentCreate: BeforeAgentCreate; beforeRequest: BeforeRequest }
@@ -40,7 +40,7 @@ export async function runHooks<H extends HookName>(
   for (const { owner, hook } of deps.registry.hooks(name)) {
     let result: HookResult
     try {
-      result = await (hook as (i: HookInput[H]) => Promise<HookResult> | HookResult)(input)
+      result = (await (hook as (i: HookInput[H]) => HookReturn)(input)) ?? undefined
     } catch (err) {
       throw new HookVeto(name, owner, err)
     }

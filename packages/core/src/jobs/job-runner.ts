@@ -5,7 +5,8 @@
  * embedded memory storage is single-process by nature). A lease keeps the next tick from starting
  * on another process while a long run still holds it. In one process a job never overlaps itself.
  *
- * Timers poll with real time and never keep the process alive; the tick comes from the IdP clock,
+ * A job first runs at the first tick boundary after it is registered. Timers poll with real time
+ * and never keep the process alive; the tick comes from the IdP clock,
  * so tests with an injected clock move it and call {@link JobRunner.runDue}. `close()` stops the
  * timers, aborts the running jobs' signals and waits for them.
  *
@@ -105,14 +106,14 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (!Number.isInteger(leaseMs) || leaseMs < 1) problems.push(`job ${name}: leaseMs must be a positive integer`)
       if (closed) problems.push(`job ${name}: the runner is closed`)
       if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
-      const job: Job = { name, intervalMs, leaseMs, fn, lastTried: Number.NEGATIVE_INFINITY, running: undefined, timer: undefined }
+      // The first run is at the first tick boundary after registration, never at start-up: a fleet
+      // restarting at once does not run every job at once.
+      const job: Job = { name, intervalMs, leaseMs, fn, lastTried: Math.floor(deps.clock().getTime() / intervalMs), running: undefined, timer: undefined }
       jobs.set(name, job)
       if (deps.timers !== false) {
         // Poll at least every 30 s, so that a tick starts at most that late after its boundary.
         job.timer = setInterval(() => void runOne(job), Math.min(intervalMs, 30_000))
         job.timer.unref?.()
-        // First attempt soon after start (not synchronously: the caller may still be wiring up).
-        setTimeout(() => void runOne(job), 0).unref?.()
       }
     },
     async runDue() {

@@ -58,12 +58,7 @@ export const agentKeyRoutes: FastifyPluginAsync = async (app) => {
         summary: 'List an agent’s public keys (active and removed)',
         params: idParams('agentId'),
         response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: schemas.AgentKeyView } },
-            required: ['items'],
-            additionalProperties: false,
-          },
+          200: schemas.ItemsOf(schemas.AgentKeyView),
           ...problemResponses,
         },
       },

@@ -51,12 +51,7 @@ export const complianceRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'Controls this identity provider implements (public)',
         response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: schemas.ComplianceControlView } },
-            required: ['items'],
-            additionalProperties: false,
-          },
+          200: schemas.ItemsOf(schemas.ComplianceControlView),
           ...problemResponses,
         },
       },

@@ -52,12 +52,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         summary: 'List an agent’s credentials (no secrets)',
         params: idParams('agentId'),
         response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: schemas.CredentialView } },
-            required: ['items'],
-            additionalProperties: false,
-          },
+          200: schemas.ItemsOf(schemas.CredentialView),
           ...problemResponses,
         },
       },

@@ -44,12 +44,7 @@ export const memberRoutes: FastifyPluginAsync = async (app) => {
         summary: 'List the members of an organization',
         params: idParams('organizationId'),
         response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: schemas.MemberView } },
-            required: ['items'],
-            additionalProperties: false,
-          },
+          200: schemas.ItemsOf(schemas.MemberView),
           ...problemResponses,
         },
       },
