@@ -72,7 +72,7 @@ export function assertAuthorityOver(ctx: RequestContext, target: Pick<Agent, 'sc
  * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over it.
  */
 export async function loadAgentToChange(deps: Deps, ctx: RequestContext, tx: StorageTx, agentId: string): Promise<Agent> {
-  const organizationId = await organizationForAgent(deps, ctx, agentId)
+  const organizationId = await organizationForAgent(deps, ctx, agentId, tx)
   const agent = await tx.agents.find(organizationId, agentId, { forUpdate: true })
   if (agent === null) throw agentNotFound()
   assertAuthorityOver(ctx, agent)
