@@ -20,12 +20,13 @@ import {
   type RequestContext,
   type Scope,
   type Storage,
+  type schemas,
 } from '../src/index.js'
 import { agentInput, ctxFor, setup, tokenFor } from './helpers.js'
 
 type Category = 'target ⊆ caller' | 'target ⊄ caller' | 'target holds admin:orgs' | 'self'
 const CATEGORIES: readonly Category[] = ['target ⊆ caller', 'target ⊄ caller', 'target holds admin:orgs', 'self']
-const TENANT_SCOPES = SCOPES.filter((s) => s !== 'admin:orgs')
+const TENANT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'admin:orgs')
 
 interface World {
   idp: Idp
@@ -33,7 +34,7 @@ interface World {
   admin: RequestContext
   platformOrgId: string
   adminAgentId: string
-  publicJwk: Record<string, string>
+  publicJwk: schemas.AddAgentKeyBody['publicJwk'] & object
   /** Every audit action emitted since the last reset. */
   emitted: string[]
 }
@@ -293,9 +294,14 @@ describe('authority rule (SPEC §2) over every agent-changing operation', () => 
   beforeAll(async () => {
     const storage = createMemoryStorage()
     const { idp, boot, admin } = await setup({ storage })
-    const { publicJwk } = await generateAgentKeyPair('ES256')
+    const { publicJwk: generated } = await generateAgentKeyPair('ES256')
+    const publicJwk = { ...generated, kty: generated['kty'] ?? 'EC' }
     world = { idp, storage, admin, platformOrgId: boot.organizationId, adminAgentId: boot.agentId, publicJwk, emitted: [] }
-    for (const action of AUDIT_ACTIONS) idp.on(action, () => world.emitted.push(action))
+    for (const action of AUDIT_ACTIONS) {
+      idp.on(action, () => {
+        world.emitted.push(action)
+      })
+    }
   })
 
   for (const op of OPERATIONS) {
