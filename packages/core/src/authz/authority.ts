@@ -20,7 +20,12 @@ import type { Agent, Scope } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
 import { agentNotFound, organizationForAgent } from './tenancy.js'
 
-/** The scopes `target` holds that `callerScopes` lack; `[]` when the caller has authority over it. */
+/**
+ * The scopes `target` holds that `callerScopes` lack; `[]` when the caller has authority over it.
+ *
+ * @example
+ * scopesBeyondAuthority(['agents:write'], { scopes: ['agents:write', 'audit:read'] })   // ['audit:read']
+ */
 export function scopesBeyondAuthority(callerScopes: readonly Scope[], target: Pick<Agent, 'scopes'>): Scope[] {
   return target.scopes.filter((s) => !callerScopes.includes(s))
 }
