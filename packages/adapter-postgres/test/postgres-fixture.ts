@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { StorageFixture } from '@sentryagent/core/testing'
 import pg from 'pg'
-import { createPostgresStorage } from '../src/index.js'
+import { createPostgresStorage, type PostgresStorageOptions } from '../src/index.js'
 
 /** `DATABASE_URL`, or the local trust-auth test database. */
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -37,9 +37,9 @@ export function randomSchema(): string {
 }
 
 /** A storage in a fresh schema of the test database. */
-export async function postgresFixture(): Promise<StorageFixture> {
+export async function postgresFixture(options: Pick<PostgresStorageOptions, 'extensions'> = {}): Promise<StorageFixture> {
   const schema = randomSchema()
-  const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 5 })
+  const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 5, ...options })
   return {
     storage,
     async teardown() {

@@ -56,7 +56,7 @@ function movableClock(start = Date.UTC(2026, 0, 1)) {
 }
 
 describe('narrowScopes: the one scope-narrowing rule', () => {
-  const scope = fc.constantFrom('a:read', 'a:write', 'b:read', 'b:write', 'c:read', 'gone:read')
+  const scope = fc.constantFrom<string>('a:read', 'a:write', 'b:read', 'b:write', 'c:read', 'gone:read')
   const known = (s: string) => s !== 'gone:read'
 
   it('never grants a scope that is unknown or not allowed, and grants exactly what is asked when it can', () => {
@@ -357,7 +357,7 @@ describe('the audit outbox', () => {
     await idp.ready()
     if (api === undefined) throw new Error('no api')
     const a = api
-    const orgs = await Promise.all(['o1', 'o2'].map((slug) => idp.organizations.create(admin, { name: slug, slug })))
+    const orgs = await Promise.all(['org-one', 'org-two'].map((slug) => idp.organizations.create(admin, { name: slug, slug })))
     for (const org of orgs) for (const n of ['x', 'y']) await idp.agents.register(admin, { ...agentInput(n), organizationId: org.organizationId })
     const delivered: AuditEventOf<'agent.created' | 'org.created'>[] = []
     let failOnce = true

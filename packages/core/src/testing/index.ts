@@ -6,6 +6,12 @@
  */
 export { describeStorageContract } from './storage-contract.js'
 export type { StorageFixture } from './storage-contract.js'
+export {
+  CONTRACT_EXTENSION_ID,
+  contractStorageExtension,
+  describeStorageExtensionContract,
+} from './storage-contract/extension-contract.js'
+export type { ContractNote, ContractNoteRepository, ExtensionFixture } from './storage-contract/extension-contract.js'
 export { serviceReachable } from './service-reachable.js'
 export type { ServiceReachableOptions } from './service-reachable.js'
 export { describeEphemeralContract } from './ephemeral-contract.js'

@@ -16,6 +16,7 @@ import { credentialContract } from './storage-contract/credential-contract.js'
 import { delegationContract } from './storage-contract/delegation-contract.js'
 import { marketplaceContract } from './storage-contract/marketplace-contract.js'
 import { organizationContract } from './storage-contract/organization-contract.js'
+import { outboxContract } from './storage-contract/outbox-contract.js'
 import { transactionContract } from './storage-contract/transaction-contract.js'
 
 /** A storage under test and how to dispose of it. */
@@ -53,5 +54,6 @@ export function describeStorageContract(name: string, setup: () => Promise<Stora
     auditContract(storage)
     auditCheckpointContract(storage)
     transactionContract(storage)
+    outboxContract(storage)
   })
 }
