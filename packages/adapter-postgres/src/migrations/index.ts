@@ -37,8 +37,23 @@ export interface MigrateOptions {
   extensions?: readonly PostgresStorageExtension[] | undefined
 }
 
+/**
+ * `true` for the error kysely's Migrator hits when another connection drops a schema while the
+ * Migrator introspects the tables of the whole database (it lists every schema's tables to find its
+ * bookkeeping table): `invalid_schema_name` / `undefined_table` on someone else's object.
+ */
+function isConcurrentDrop(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return code === '3F000' || code === '42P01'
+}
+
 async function run(migrator: Migrator, label: string): Promise<string[]> {
-  const { error, results = [] } = await migrator.migrateToLatest()
+  let outcome = await migrator.migrateToLatest()
+  // A failed attempt rolled back; introspection races with other schemas' drops are retried.
+  for (let attempt = 1; attempt < 5 && outcome.error !== undefined && isConcurrentDrop(outcome.error); attempt++) {
+    outcome = await migrator.migrateToLatest()
+  }
+  const { error, results = [] } = outcome
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName
     const mapped = toStorageError(error)
