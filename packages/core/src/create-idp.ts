@@ -58,6 +58,7 @@ import { createTokenExchangeGrant } from './oauth/grants/token-exchange.js'
 import { introspectToken } from './oauth/introspect.js'
 import { revokeToken } from './oauth/revoke.js'
 import { handleTokenRequest } from './oauth/token-endpoint.js'
+import { isBearer } from './oauth/http-auth.js'
 import type { Storage } from './ports/storage.js'
 import { setOrganizationPlan } from './organizations/set-plan.js'
 import { resolveOptions, type IdpOptions } from './options.js'
@@ -195,11 +196,7 @@ export function createIdp(options: IdpOptions): Idp {
       checkpointAll: () => checkpointAllOrganizations(deps),
       purgeExpired: (days = DEFAULT_AUDIT_RETENTION_DAYS) => purgeExpiredAudit(deps, days),
     },
-    authenticate: (authorization) =>
-      authenticateBearer(
-        deps,
-        authorization !== undefined && /^bearer\s/i.test(authorization) ? bearerFromHeader(authorization) : authorization,
-      ),
+    authenticate: (authorization) => authenticateBearer(deps, isBearer(authorization) ? bearerFromHeader(authorization) : authorization),
     requireScope,
     beforeRequest: async (ctx, request) => {
       try {

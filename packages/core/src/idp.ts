@@ -21,45 +21,17 @@ import type { ErrorCodeSpec } from './errors.js'
 import type { JobOptions } from './extensions/extension.js'
 import type { Page, PlanTier, Scope } from './model.js'
 import type { ResolvedIdpOptions } from './options.js'
-import type {
-  AddMemberBody,
-  AgentView,
-  AuditCheckpointView,
-  AuditProofView,
-  AuditEventView,
-  AuditVerifyView,
-  CreateCredentialBody,
-  CreateDelegationBody,
-  CreateOrganizationBody,
-  CredentialView,
-  CredentialWithSecretView,
-  DelegationVerificationView,
-  DelegationView,
-  ListAgentsQuery,
-  ListAuditQuery,
-  ListQuery,
-  MemberView,
-  OrganizationView,
-  RegisterAgentBody,
-  UpdateAgentBody,
-  UpdateOrganizationBody,
-  VerifyDelegationBody,
-} from './schemas.js'
+import type { AddMemberBody, CreateOrganizationBody, MemberView, OrganizationView, UpdateOrganizationBody } from './organizations/organization-schemas.js'
+import type { AgentView, ListAgentsQuery, ListQuery, RegisterAgentBody, UpdateAgentBody } from './agents/agent-schemas.js'
+import type { AuditCheckpointView, AuditProofView, AuditEventView, AuditVerifyView, ListAuditQuery } from './audit/audit-schemas.js'
+import type { CreateCredentialBody, CredentialView, CredentialWithSecretView } from './credentials/credential-schemas.js'
+import type { CreateDelegationBody, DelegationVerificationView, DelegationView, VerifyDelegationBody } from './delegation/delegation-schemas.js'
 import type { PublicJwk } from './ports/keys.js'
-import type {
-  AddAgentKeyBody,
-  AgentCardQuery,
-  AgentCardView,
-  AgentKeyView,
-  AgentKeyWithPrivateView,
-  ComplianceAgentCardsQuery,
-  ComplianceControlView,
-  ComplianceReportView,
-  DidDocument,
-  DidResolutionResult,
-  MarketplaceAgentView,
-  MarketplaceQuery,
-} from './agent-identity-schemas.js'
+import type { AddAgentKeyBody, AgentKeyView, AgentKeyWithPrivateView } from './agent-keys/agent-key-schemas.js'
+import type { AgentCardQuery, AgentCardView } from './cards/card-schemas.js'
+import type { ComplianceAgentCardsQuery, ComplianceControlView, ComplianceReportView } from './compliance/compliance-schemas.js'
+import type { DidDocument, DidResolutionResult } from './did/did-schemas.js'
+import type { MarketplaceAgentView, MarketplaceQuery } from './marketplace/marketplace-schemas.js'
 import type { AgentCardResult } from './cards/get-agent-card.js'
 import type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 

@@ -94,6 +94,8 @@ export type {
 } from './extensions/extension.js'
 export { SYSTEM_SCOPES } from './extensions/contexts.js'
 export type { AuthenticatedClient, ClientAuthMethod } from './oauth/client-auth.js'
+export { REALM, challenge, isBasic, isBearer, parseBasic, parseBearer } from './oauth/http-auth.js'
+export type { BasicCredentials, BearerError } from './oauth/http-auth.js'
 export type { ExtensionRepository, MemoryJournal, StorageExtension, StorageExtensions } from './ports/storage-extension.js'
 export { silentLogger } from './logger.js'
 export type { LogFn, Logger } from './logger.js'
@@ -142,7 +144,7 @@ export type { AgentKeyRepository, MarketplaceFilter, MarketplaceListing, Marketp
 // audit chain
 export { GENESIS_HASH, canonicalAuditEvent, computeAuditHash, linkAuditEvent, verifyAuditChain } from './audit/hash-chain.js'
 export type { ChainVerification, UnlinkedAuditEvent } from './audit/hash-chain.js'
-export { canonicalJson } from './internal/canonical-json.js'
+export { canonicalJson } from './audit/canonical-json.js'
 export { CHECKPOINT_TYP, checkpointPayload, verifyCheckpointSignature } from './audit/checkpoint.js'
 export { verifyAuditLog } from './audit/verify-audit-log.js'
 export type { AuditEventLike, CheckpointLike, VerifyAuditLogInput, VerifyAuditLogResult } from './audit/verify-audit-log.js'
@@ -189,4 +191,4 @@ export { ROTATION_LOCK_KEY, SIGNING_KEYS_CHANNEL } from './keys/rotate-signing-k
 export type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 export { createLocalKeyStore } from './memory/local-key-store.js'
 export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
-export { decodeCursor, encodeCursor } from './internal/cursor.js'
+export { decodeCursor, encodeCursor } from './pagination/cursor.js'

@@ -5,7 +5,10 @@
  * @module
  */
 import type { Agent, AuditEvent, Credential, Organization, OrganizationMember } from './model.js'
-import type { AgentView, AuditEventView, CredentialView, MemberView, OrganizationView } from './schemas.js'
+import type { AgentView } from './agents/agent-schemas.js'
+import type { AuditEventView } from './audit/audit-schemas.js'
+import type { CredentialView } from './credentials/credential-schemas.js'
+import type { MemberView, OrganizationView } from './organizations/organization-schemas.js'
 
 const iso = (d: Date) => d.toISOString()
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { IdpError, toIdpError, type Idp, type RequestContext } from '@sentryagent/core'
+import { IdpError, challenge, parseBearer, toIdpError, type Idp, type RequestContext } from '@sentryagent/core'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 
 /**
@@ -16,18 +16,17 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
  * bearerToken('Bearer eyJ…') // 'eyJ…'
  */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)
-  if (match !== null) return match[1]
-  // A Bearer header with a malformed token is still a presented (and invalid) token.
-  return /^Bearer(\s|$)/i.test(header) ? '' : undefined
+  // A Bearer header with a malformed token is still a presented (and invalid) token: ''.
+  return parseBearer(header)
 }
 
 /** RFC 6750 §3.1: an `error` only when credentials were presented. */
 function invalidToken(presented: boolean, cause?: unknown): IdpError {
-  const challenge = presented ? 'Bearer error="invalid_token"' : 'Bearer'
   const detail = presented ? 'The access token is invalid, expired or revoked' : 'A Bearer access token is required'
-  return new IdpError('INVALID_TOKEN', detail, { cause, headers: { 'www-authenticate': challenge } })
+  return new IdpError('INVALID_TOKEN', detail, {
+    cause,
+    headers: { 'www-authenticate': presented ? challenge('Bearer', { error: 'invalid_token' }) : challenge('Bearer') },
+  })
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { IdpError, toIdpError, toOAuthError, toProblem } from '@sentryagent/core'
+import { IdpError, challenge, toIdpError, toOAuthError, toProblem } from '@sentryagent/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { fromFastifyError } from './from-fastify-error.js'
 
@@ -18,9 +18,9 @@ function challengeHeaders(e: IdpError<string>, oauth: boolean): Record<string, s
   const headers = e.headers()
   if (hasHeader(headers, 'www-authenticate')) return headers
   if (e.code === 'INVALID_TOKEN' || e.code === 'INSUFFICIENT_SCOPE') {
-    headers['www-authenticate'] = `Bearer error="${e.oauth}"`
+    headers['www-authenticate'] = challenge('Bearer', { error: e.code === 'INVALID_TOKEN' ? 'invalid_token' : 'insufficient_scope' })
   } else if (e.code === 'INVALID_CLIENT' && oauth) {
-    headers['www-authenticate'] = 'Basic realm="sentryagent"'
+    headers['www-authenticate'] = challenge('Basic')
   }
   return headers
 }

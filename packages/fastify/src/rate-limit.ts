@@ -18,6 +18,7 @@
 import {
   IdpError,
   createMemoryRateLimiter,
+  parseBasic,
   rateLimitPolicyProblems,
   toIdpError,
   type RateLimiter,
@@ -95,23 +96,10 @@ function limited(r: RateLimitResult, detail: string): IdpError {
   return new IdpError('RATE_LIMITED', detail, { retryAfterSeconds: r.retryAfterSeconds, headers: headersOf(r) })
 }
 
-const formDecode = (s: string) => {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '))
-  } catch {
-    return undefined
-  }
-}
-
 /** The client id an OAuth request names (Basic auth or `client_id`), without authenticating it. */
 export function claimedClientId(req: FastifyRequest): string | undefined {
-  const header = req.headers.authorization
-  const basic = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
-  if (basic?.[1] !== undefined) {
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
-    const i = decoded.indexOf(':')
-    if (i > 0) return formDecode(decoded.slice(0, i))
-  }
+  const basic = parseBasic(req.headers.authorization)
+  if (basic !== null) return basic.clientId
   const body = req.body
   if (typeof body === 'object' && body !== null && 'client_id' in body && typeof body.client_id === 'string' && body.client_id !== '') {
     return body.client_id

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { IdpError, type OAuthRequest, type RequestContext } from '@sentryagent/core'
+import { IdpError, challenge, type OAuthRequest, type RequestContext } from '@sentryagent/core'
 import type { FastifyRequest } from 'fastify'
 
 /**
@@ -17,7 +17,7 @@ import type { FastifyRequest } from 'fastify'
 export function requireContext(req: FastifyRequest): RequestContext {
   if (req.ctx === null) {
     throw new IdpError('INVALID_TOKEN', 'A Bearer access token is required', {
-      headers: { 'www-authenticate': 'Bearer' },
+      headers: { 'www-authenticate': challenge('Bearer') },
     })
   }
   return req.ctx

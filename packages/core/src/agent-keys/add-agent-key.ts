@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { AddAgentKeyBody, AgentKeyWithPrivateView } from '../agent-identity-schemas.js'
-import { AddAgentKeyBody as AddAgentKeyBodySchema } from '../agent-identity-schemas.js'
+import type { AddAgentKeyBody, AgentKeyWithPrivateView } from './agent-key-schemas.js'
+import { AddAgentKeyBody as AddAgentKeyBodySchema } from './agent-key-schemas.js'
 import { withAudit } from '../audit/with-audit.js'
 import { assertAuthorityOver, loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'

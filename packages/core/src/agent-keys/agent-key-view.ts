@@ -4,7 +4,7 @@
  * @module
  */
 import type { AgentKey } from '../model.js'
-import type { AgentKeyView } from '../agent-identity-schemas.js'
+import type { AgentKeyView } from './agent-key-schemas.js'
 
 /** The REST view of an agent key. */
 export function agentKeyView(k: AgentKey): AgentKeyView {

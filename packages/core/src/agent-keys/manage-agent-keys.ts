@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AgentKeyView } from '../agent-identity-schemas.js'
+import type { AgentKeyView } from './agent-key-schemas.js'
 import { withAudit } from '../audit/with-audit.js'
 import { loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'

@@ -4,8 +4,9 @@ import type { Deps } from '../deps.js'
 import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import type { Page } from '../model.js'
-import { ListAgentsQuery, type AgentView } from '../schemas.js'
+import { ListAgentsQuery, type AgentView } from './agent-schemas.js'
 import { agentView } from '../views.js'
+import { pageOf } from '../schema-kit.js'
 
 /** `GET /agents/{id}` (agents:read). Other organizations' agents are 404. */
 export async function getAgent(deps: Deps, ctx: RequestContext, agentId: string): Promise<AgentView> {
@@ -21,7 +22,7 @@ export async function listAgents(deps: Deps, ctx: RequestContext, query: ListAge
   const page = await deps.storage.agents.list(
     organizationId,
     { status: q.status, agentType: q.agentType, owner: q.owner, q: q.q },
-    { limit: q.limit ?? 20, cursor: q.cursor },
+    pageOf(q),
   )
   return { items: page.items.map((a) => agentView(deps.opts.issuer, a)), nextCursor: page.nextCursor }
 }

@@ -11,7 +11,7 @@ import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Agent } from '../model.js'
 import { organizationNotFound } from '../organizations/read-organizations.js'
-import { RegisterAgentBody, type AgentView } from '../schemas.js'
+import { RegisterAgentBody, type AgentView } from './agent-schemas.js'
 import { agentView } from '../views.js'
 
 /**

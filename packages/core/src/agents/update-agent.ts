@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
-import { UpdateAgentBody, type AgentView } from '../schemas.js'
+import { UpdateAgentBody, type AgentView } from './agent-schemas.js'
 import { agentView } from '../views.js'
 
 /**

@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import type { AuditCheckpoint } from '../model.js'
-import type { AuditCheckpointView, AuditEventView, AuditProofView } from '../schemas.js'
+import type { AuditCheckpointView, AuditEventView, AuditProofView } from './audit-schemas.js'
 import { auditEventView } from '../views.js'
 import { checkpointView, signCheckpoint } from './checkpoint.js'
 

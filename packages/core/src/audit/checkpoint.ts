@@ -10,10 +10,10 @@
  */
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose'
 import type { Deps } from '../deps.js'
-import { canonicalJson } from '../internal/canonical-json.js'
+import { canonicalJson } from './canonical-json.js'
 import { newId } from '../internal/crypto.js'
 import type { AuditCheckpoint, AuditHead } from '../model.js'
-import type { AuditCheckpointView } from '../schemas.js'
+import type { AuditCheckpointView } from './audit-schemas.js'
 import { signJws } from '../tokens/jws.js'
 
 /** JWS `typ` of checkpoint signatures. */

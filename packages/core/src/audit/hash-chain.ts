@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { canonicalJson } from '../internal/canonical-json.js'
+import { canonicalJson } from './canonical-json.js'
 import { sha256Hex } from '../internal/crypto.js'
 import type { AuditEvent, AuditHead } from '../model.js'
 

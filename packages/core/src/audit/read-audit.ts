@@ -4,10 +4,11 @@ import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import type { AuditEvent, Page } from '../model.js'
-import { ListAuditQuery, type AuditEventView, type AuditVerifyView } from '../schemas.js'
+import { ListAuditQuery, type AuditEventView, type AuditVerifyView } from './audit-schemas.js'
 import { auditEventView } from '../views.js'
 import { verifyCheckpointSignature } from './checkpoint.js'
 import { GENESIS_HASH, verifyAuditChain } from './hash-chain.js'
+import { pageOf } from '../schema-kit.js'
 
 const BATCH = 1000
 /** `GET /audit/verify` budget per organization (SPEC §9). */
@@ -26,7 +27,7 @@ export async function listAudit(deps: Deps, ctx: RequestContext, query: ListAudi
       from: q.from === undefined ? undefined : new Date(q.from),
       to: q.to === undefined ? undefined : new Date(q.to),
     },
-    { limit: q.limit ?? 20, cursor: q.cursor },
+    pageOf(q),
   )
   return { items: page.items.map(auditEventView), nextCursor: page.nextCursor }
 }
@@ -34,7 +35,7 @@ export async function listAudit(deps: Deps, ctx: RequestContext, query: ListAudi
 async function enforceVerifyLimit(deps: Deps, orgId: string): Promise<void> {
   const windowSeconds = 60
   const bucket = Math.floor(deps.clock().getTime() / (windowSeconds * 1000))
-  const used = await deps.ephemeral.increment(`agentidp:ratelimit:audit-verify:${orgId}:${bucket}`, windowSeconds)
+  const used = await deps.ephemeral.increment(`ratelimit:audit-verify:${orgId}:${bucket}`, windowSeconds)
   if (used > VERIFY_LIMIT_PER_MINUTE) {
     const reset = windowSeconds - Math.floor((deps.clock().getTime() / 1000) % windowSeconds)
     throw new IdpError('RATE_LIMITED', `Audit verification is limited to ${VERIFY_LIMIT_PER_MINUTE} calls per minute`, {

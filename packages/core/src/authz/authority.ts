@@ -15,6 +15,7 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
+import { challenge } from '../oauth/http-auth.js'
 import type { RequestContext } from '../context.js'
 import type { Agent } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
@@ -58,7 +59,7 @@ export function assertAuthorityOver(ctx: RequestContext, target: Pick<Agent, 'sc
     ? 'Only a caller holding admin:orgs may act on an agent that holds admin:orgs'
     : `The agent holds scopes the caller's token lacks (${missing.join(' ')}); a caller may act only on agents whose scopes it holds`
   throw new IdpError('INSUFFICIENT_SCOPE', detail, {
-    headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing.join(' ')}"` },
+    headers: { 'www-authenticate': challenge('Bearer', { error: 'insufficient_scope', scope: missing.join(' ') }) },
   })
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { IdpError } from '../errors.js'
+import { challenge } from '../oauth/http-auth.js'
 import type { RequestContext } from '../context.js'
 import type { Scope } from '../model.js'
 
@@ -12,7 +13,7 @@ import type { Scope } from '../model.js'
 export function requireScope(ctx: RequestContext, scope: Scope | (string & {})): void {
   if (!ctx.auth.scopes.includes(scope)) {
     throw new IdpError('INSUFFICIENT_SCOPE', `This operation requires the ${scope} scope`, {
-      headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+      headers: { 'www-authenticate': challenge('Bearer', { error: 'insufficient_scope', scope }) },
     })
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { A2AAgentCardView, AgentCardView } from '../agent-identity-schemas.js'
+import type { A2AAgentCardView, AgentCardView } from './card-schemas.js'
 import type { Agent } from '../model.js'
 import { instanceDid } from '../did/did-document.js'
 import { agentDid } from '../views.js'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AgentCardQuery, type A2AAgentCardView, type AgentCardView } from '../agent-identity-schemas.js'
+import { AgentCardQuery, type A2AAgentCardView, type AgentCardView } from './card-schemas.js'
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'

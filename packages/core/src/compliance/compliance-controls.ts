@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ComplianceControlView } from '../agent-identity-schemas.js'
+import type { ComplianceControlView } from './compliance-schemas.js'
 
 /** Every control, in a stable order. Ids are never renamed. */
 export const COMPLIANCE_CONTROLS: readonly ComplianceControlView[] = Object.freeze([

@@ -7,11 +7,8 @@
  * @module
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import {
-  AgentCardView,
-  ComplianceAgentCardsQuery,
-  type ComplianceReportView,
-} from '../agent-identity-schemas.js'
+import { AgentCardView } from '../cards/card-schemas.js'
+import { ComplianceAgentCardsQuery, type ComplianceReportView } from './compliance-schemas.js'
 import { verifyAudit } from '../audit/read-audit.js'
 import { requireScope } from '../authz/scopes.js'
 import { agentCard } from '../cards/agent-card.js'
@@ -21,6 +18,7 @@ import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import type { Agent, Page } from '../model.js'
 import { agentDid } from '../views.js'
+import { pageOf } from '../schema-kit.js'
 
 const PAGE = 100
 /** Ids listed per failed check, at most. */
@@ -122,7 +120,7 @@ export async function listComplianceAgentCards(
   requireScope(ctx, 'agents:read')
   const q = validate(ComplianceAgentCardsQuery, query)
   const now = deps.clock()
-  const page = await deps.storage.agents.list(ctx.auth.organizationId, {}, { limit: q.limit ?? 20, cursor: q.cursor })
+  const page = await deps.storage.agents.list(ctx.auth.organizationId, {}, pageOf(q))
   return {
     items: page.items.map((a) => agentCard(deps.opts.issuer, a, now)),
     nextCursor: page.nextCursor,

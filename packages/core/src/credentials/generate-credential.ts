@@ -8,7 +8,7 @@ import { newId, sha256Hex } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Credential } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
-import { CreateCredentialBody, type CredentialWithSecretView } from '../schemas.js'
+import { CreateCredentialBody, type CredentialWithSecretView } from './credential-schemas.js'
 import { credentialView } from '../views.js'
 import { newClientId, newClientSecret } from './client-secret.js'
 

@@ -7,7 +7,7 @@ import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import type { Credential } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
-import type { CredentialView, CredentialWithSecretView } from '../schemas.js'
+import type { CredentialView, CredentialWithSecretView } from './credential-schemas.js'
 import { credentialView } from '../views.js'
 import { newClientSecret } from './client-secret.js'
 

@@ -11,11 +11,12 @@ import { assertKnownScopes, requireScope } from '../authz/scopes.js'
 import { requireAgentCaller } from '../extensions/contexts.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
+import { challenge } from '../oauth/http-auth.js'
 import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Delegation } from '../model.js'
-import { CreateDelegationBody, type DelegationView } from '../schemas.js'
+import { CreateDelegationBody, type DelegationView } from './delegation-schemas.js'
 import { signDelegationToken } from '../tokens/delegation-token.js'
 import { actingAgentId, chainSummary, delegationStatus } from './delegation-chain.js'
 
@@ -30,7 +31,7 @@ async function parentLink(deps: Deps, ctx: RequestContext): Promise<Delegation[]
   const parent = lineage.at(-1)
   if (state !== 'live' || parent === undefined) {
     throw new IdpError('INVALID_TOKEN', 'The delegation behind this token is no longer valid', {
-      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      headers: { 'www-authenticate': challenge('Bearer', { error: 'invalid_token' }) },
     })
   }
   if (parent.depth >= parent.maxDepth) {

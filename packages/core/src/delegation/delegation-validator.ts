@@ -16,6 +16,7 @@
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { SubjectTokenValidator } from '../extensions/extension.js'
+import { invalidClient } from '../oauth/client-auth.js'
 import { ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE } from '../oauth/grants/token-exchange.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'
 import { isTokenLive, verifyAccessTokenSignature } from '../tokens/verify-access-token.js'
@@ -45,7 +46,7 @@ export function createDelegationValidator(issuer: string, depsOf: () => Deps): S
       if (req.requireParam('actor_token_type') !== ACCESS_TOKEN_TYPE) {
         throw new IdpError('INVALID_REQUEST', `Unsupported actor_token_type; expected ${ACCESS_TOKEN_TYPE}`)
       }
-      if (req.client === null) throw new IdpError('INVALID_CLIENT', 'Client authentication is required')
+      if (req.client === null) throw invalidClient('Client authentication is required')
       const { agent, credential, key, clientId } = req.client
       const orgId = agent.organizationId
 

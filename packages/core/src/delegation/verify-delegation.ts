@@ -9,7 +9,7 @@
 import type { Deps } from '../deps.js'
 import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
-import { VerifyDelegationBody, type DelegationVerificationView } from '../schemas.js'
+import { VerifyDelegationBody, type DelegationVerificationView } from './delegation-schemas.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'
 import { delegationStatus } from './delegation-chain.js'
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DidDocument } from '../agent-identity-schemas.js'
+import type { DidDocument } from './did-schemas.js'
 import type { Agent, AgentKey } from '../model.js'
 import type { PublicJwk } from '../ports/keys.js'
 import { agentDid, didWebHost } from '../views.js'

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { DidDocument, DidResolutionResult } from '../agent-identity-schemas.js'
+import type { DidDocument, DidResolutionResult } from './did-schemas.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { Agent } from '../model.js'

@@ -16,10 +16,10 @@ import type { RequestContext } from '../context.js'
 import type { Signer } from '../ports/keys.js'
 
 /** The ephemeral-store channel on which rotations are announced (payload: the new kid). */
-export const SIGNING_KEYS_CHANNEL = 'agentidp:signing-keys'
+export const SIGNING_KEYS_CHANNEL = 'signing-keys'
 
 /** Ephemeral key of the lock that keeps several processes from rotating on the same schedule tick. */
-export const ROTATION_LOCK_KEY = 'agentidp:lock:signing-key-rotation'
+export const ROTATION_LOCK_KEY = 'lock:signing-key-rotation'
 
 /** Result of a rotation. */
 export interface RotatedSigningKey {

@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { MarketplaceQuery, type MarketplaceAgentView } from '../agent-identity-schemas.js'
+import { MarketplaceQuery, type MarketplaceAgentView } from './marketplace-schemas.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import { validate } from '../internal/validate.js'
 import type { Page } from '../model.js'
 import type { MarketplaceListing } from '../ports/storage.js'
 import { agentDid } from '../views.js'
+import { pageOf } from '../schema-kit.js'
 
 /** The public view of a listed agent. */
 export function marketplaceAgentView(issuer: string, { agent, publisher }: MarketplaceListing): MarketplaceAgentView {
@@ -41,7 +42,7 @@ export async function searchMarketplace(deps: Deps, query: MarketplaceQuery): Pr
   const q = validate(MarketplaceQuery, query)
   const page = await deps.storage.marketplace.search(
     { q: q.q, capability: q.capability, publisher: q.publisher },
-    { limit: q.limit ?? 20, cursor: q.cursor },
+    pageOf(q),
   )
   return { items: page.items.map((l) => marketplaceAgentView(deps.opts.issuer, l)), nextCursor: page.nextCursor }
 }

@@ -17,7 +17,7 @@ export interface MemoryEphemeralStoreOptions {
  *
  * @example
  * const ephemeral = createMemoryEphemeralStore()
- * await ephemeral.set('agentidp:revoked:abc', '1', 3600)
+ * await ephemeral.set('revoked:abc', '1', 3600)
  */
 export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions = {}): EphemeralStore {
   const nowMs = options.nowMs ?? (() => Date.now())

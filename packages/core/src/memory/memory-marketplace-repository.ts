@@ -5,7 +5,7 @@
  * @module
  */
 import { fastClone } from '../internal/fast-clone.js'
-import { decodeCursor, encodeCursor } from '../internal/cursor.js'
+import { decodeCursor, encodeCursor } from '../pagination/cursor.js'
 import type { Agent, Organization } from '../model.js'
 import type { MarketplaceListing, MarketplaceRepository } from '../ports/storage.js'
 

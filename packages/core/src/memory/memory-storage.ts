@@ -7,7 +7,7 @@
  */
 import { fastClone } from '../internal/fast-clone.js'
 import { IdpError } from '../errors.js'
-import { decodeCursor, encodeCursor } from '../internal/cursor.js'
+import { decodeCursor, encodeCursor } from '../pagination/cursor.js'
 import type {
   Agent,
   AgentKey,

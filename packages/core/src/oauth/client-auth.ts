@@ -12,6 +12,7 @@ import type { OAuthRequest } from '../context.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Agent, AgentKey, Credential } from '../model.js'
+import { challenge, isBasic, parseBasic } from './http-auth.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
 import { param } from './params.js'
 
@@ -31,23 +32,9 @@ export type AuthenticatedClient =
 /** Digest compared when the client id is unknown, so both paths cost the same. */
 const DUMMY_DIGEST = sha256Hex('sentryagent:no-such-client')
 
-const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '))
-
-function parseBasic(header: string): { clientId: string; secret: string } | null {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
-  if (m?.[1] === undefined) return null
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8')
-  const i = decoded.indexOf(':')
-  if (i < 1) return null
-  try {
-    return { clientId: formDecode(decoded.slice(0, i)), secret: formDecode(decoded.slice(i + 1)) }
-  } catch {
-    return null
-  }
-}
-
-function invalidClient(detail = 'Client authentication failed'): IdpError {
-  return new IdpError('INVALID_CLIENT', detail, { headers: { 'www-authenticate': 'Basic realm="agentidp", charset="UTF-8"' } })
+/** `invalid_client` (401) with the Basic challenge (RFC 6749 §5.2). */
+export function invalidClient(detail = 'Client authentication failed'): IdpError {
+  return new IdpError('INVALID_CLIENT', detail, { headers: { 'www-authenticate': challenge('Basic') } })
 }
 
 /**
@@ -56,7 +43,7 @@ function invalidClient(detail = 'Client authentication failed'): IdpError {
  */
 export function hasClientCredentials(req: OAuthRequest): boolean {
   return (
-    (req.authorization !== undefined && /^Basic\s/i.test(req.authorization)) ||
+    isBasic(req.authorization) ||
     req.params['client_secret'] !== undefined ||
     isAssertionRequest(req)
   )
@@ -69,7 +56,7 @@ export function hasClientCredentials(req: OAuthRequest): boolean {
 export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise<AuthenticatedClient> {
   const bodyId = param(req, 'client_id')
   const bodySecret = param(req, 'client_secret')
-  const basic = req.authorization !== undefined && /^Basic\s/i.test(req.authorization) ? req.authorization : undefined
+  const basic = isBasic(req.authorization) ? req.authorization : undefined
   if (basic !== undefined && bodySecret !== undefined) {
     throw new IdpError('INVALID_REQUEST', 'Use exactly one client authentication method')
   }

@@ -18,9 +18,9 @@ export interface BasicCredentials {
 const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 const BEARER = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i
 
-/** `true` when the header uses the Basic scheme (well-formed or not). */
+/** `true` when the header uses the Basic scheme with credentials (well-formed or not). */
 export function isBasic(header: string | undefined): header is string {
-  return header !== undefined && /^Basic(\s|$)/i.test(header)
+  return header !== undefined && /^Basic\s/i.test(header)
 }
 
 /** `true` when the header uses the Bearer scheme (well-formed or not). */

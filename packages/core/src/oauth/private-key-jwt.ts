@@ -40,7 +40,7 @@ function isOwnSingleAudience(deps: Deps, aud: string | string[] | undefined): bo
 }
 
 /** Ephemeral-store key of a used assertion `jti`, per agent (RFC 7523 §3 item 7). */
-export const assertionJtiKey = (agentId: string, jti: string) => `agentidp:jti:${agentId}:${jti}`
+export const assertionJtiKey = (agentId: string, jti: string) => `jti:${agentId}:${jti}`
 
 /** `true` when the request authenticates with a client assertion. */
 export function isAssertionRequest(req: OAuthRequest): boolean {

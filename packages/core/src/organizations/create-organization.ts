@@ -5,7 +5,7 @@ import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
 import type { Organization } from '../model.js'
-import { CreateOrganizationBody, type OrganizationView } from '../schemas.js'
+import { CreateOrganizationBody, type OrganizationView } from './organization-schemas.js'
 import { organizationView } from '../views.js'
 import { MAX_AGENTS } from './plan-tiers.js'
 

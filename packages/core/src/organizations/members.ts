@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
-import { AddMemberBody, type MemberView } from '../schemas.js'
+import { AddMemberBody, type MemberView } from './organization-schemas.js'
 import { memberView } from '../views.js'
 import { loadOrganization } from './read-organizations.js'
 

@@ -3,8 +3,10 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import type { Organization, Page } from '../model.js'
-import type { ListQuery, OrganizationView } from '../schemas.js'
+import type { ListQuery } from '../agents/agent-schemas.js'
+import type { OrganizationView } from './organization-schemas.js'
 import { organizationView } from '../views.js'
+import { pageOf } from '../schema-kit.js'
 
 export const organizationNotFound = () => new IdpError('NOT_FOUND', 'Organization not found')
 
@@ -27,6 +29,6 @@ export async function getOrganization(deps: Deps, ctx: RequestContext, organizat
 /** `GET /organizations` (admin:orgs). */
 export async function listOrganizations(deps: Deps, ctx: RequestContext, query: ListQuery): Promise<Page<OrganizationView>> {
   requireScope(ctx, 'admin:orgs')
-  const page = await deps.storage.organizations.list({ limit: query.limit ?? 20, cursor: query.cursor })
+  const page = await deps.storage.organizations.list(pageOf(query))
   return { items: page.items.map(organizationView), nextCursor: page.nextCursor }
 }

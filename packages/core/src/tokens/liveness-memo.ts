@@ -21,7 +21,7 @@ import type { AccessTokenClaims } from '../context.js'
 import type { LivenessMemo } from '../idp-state.js'
 
 /** Ephemeral-store channel on which processes announce liveness-affecting changes. */
-export const LIVENESS_CHANNEL = 'agentidp:liveness'
+export const LIVENESS_CHANNEL = 'liveness'
 
 /** Longest time a memoised positive liveness check is trusted. */
 export const LIVENESS_TTL_MS = 500

@@ -10,6 +10,7 @@ import { jwtVerify, type JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { AccessTokenClaims, AuthContext } from '../context.js'
+import { challenge, parseBearer } from '../oauth/http-auth.js'
 import { idpKeySet } from './idp-key-set.js'
 import { cachedClaims, rememberClaims } from './verified-token-cache.js'
 import { isKnownLive, livenessKey, livenessTicket, rememberLive } from './liveness-memo.js'
@@ -17,13 +18,12 @@ import { isTokenBindingLive } from './token-binding.js'
 import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
 
 /** Redis-style key of a revoked jti in the ephemeral store. */
-export const revokedKey = (jti: string) => `agentidp:revoked:${jti}`
+export const revokedKey = (jti: string) => `revoked:${jti}`
 
-function invalid(detail: string, presented = true): IdpError {
+/** `invalid_token` (401); the challenge carries an error only when a token was presented (RFC 6750 §3.1). */
+function invalid(detail: string, presented: 'presented' | 'absent' = 'presented'): IdpError {
   return new IdpError('INVALID_TOKEN', detail, {
-    headers: {
-      'www-authenticate': presented ? `Bearer error="invalid_token", error_description="${detail}"` : 'Bearer',
-    },
+    headers: { 'www-authenticate': presented === 'presented' ? challenge('Bearer', { error: 'invalid_token', description: detail }) : challenge('Bearer') },
   })
 }
 
@@ -110,7 +110,7 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
 
 /** Verifies a bearer token completely. @throws {IdpError} INVALID_TOKEN */
 export async function authenticateBearer(deps: Deps, token: string | undefined): Promise<AuthContext> {
-  if (token === undefined || token === '') throw invalid('Missing bearer token', false)
+  if (token === undefined || token === '') throw invalid('Missing bearer token', 'absent')
   const claims = await verifyAccessTokenSignature(deps, token)
   if (claims === null) throw invalid('The access token is invalid or expired')
   if (!(await isTokenLive(deps, claims))) throw invalid('The access token has been revoked')
@@ -127,10 +127,9 @@ export async function authenticateBearer(deps: Deps, token: string | undefined):
   }
 }
 
-/** Extracts the token of an `Authorization: Bearer …` header; `undefined` when absent. */
+/** Extracts the token of an `Authorization: Bearer …` header; `undefined` when absent. @throws {IdpError} INVALID_TOKEN when malformed */
 export function bearerFromHeader(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined
-  const m = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header)
-  if (m === null) throw invalid('Malformed Authorization header')
-  return m[1]
+  const token = parseBearer(header)
+  if (token === '') throw invalid('Malformed Authorization header')
+  return token
 }

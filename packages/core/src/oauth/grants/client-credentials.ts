@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IdpError } from '../../errors.js'
+import { invalidClient } from '../client-auth.js'
 import type { GrantHandler } from '../../extensions/extension.js'
 
 /** The `client_credentials` grant handler (registered by core). */
@@ -13,7 +13,7 @@ export const clientCredentialsGrant: GrantHandler = {
   clientAuthentication: 'required',
   async handle(req, api) {
     const client = req.client
-    if (client === null) throw new IdpError('INVALID_CLIENT', 'Client authentication is required')
+    if (client === null) throw invalidClient('Client authentication is required')
     const { agent, credential, key, clientId, method } = client
     return {
       subject: agent,

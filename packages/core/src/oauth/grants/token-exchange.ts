@@ -14,6 +14,7 @@ import { decodeJwt } from 'jose'
 import { IdpError } from '../../errors.js'
 import type { GrantHandler, SubjectTokenValidator, TokenIssue } from '../../extensions/extension.js'
 import type { Owned } from '../../extensions/registry.js'
+import { invalidClient } from '../client-auth.js'
 
 /** RFC 8693 §2.1 grant type. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -73,7 +74,7 @@ export function createTokenExchangeGrant(validators: () => readonly Owned<Subjec
       const route = routeSubjectToken(all, subjectTokenType, issuer)
       if (route === undefined) throw new IdpError('INVALID_GRANT', 'The subject_token is not accepted by this server')
       if (route.entry.clientAuthentication === 'required' && req.client === null) {
-        throw new IdpError('INVALID_CLIENT', 'Client authentication is required')
+        throw invalidClient('Client authentication is required')
       }
       const issue: MarkedIssue = await route.entry.exchange({ ...req, param: req.param, requireParam: req.requireParam, subjectToken, subjectTokenType, unverifiedIssuer: issuer }, api)
       if (route.owner !== 'core') issue[DECIDED_BY] = route.owner
