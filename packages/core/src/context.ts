@@ -6,6 +6,13 @@
  *
  * @module
  */
+import type { A2AAgentCardView, AgentCardView } from './cards/card-schemas.js'
+import type { Logger } from './logger.js'
+import type { Agent, AgentKey, Credential } from './model.js'
+import type { EphemeralStore } from './ports/ephemeral.js'
+import type { KeyStore } from './ports/keys.js'
+import type { SecretStore } from './ports/secrets.js'
+import type { Storage } from './ports/storage.js'
 
 /** Claims of an RFC 9068 access token issued by this IdP. */
 export interface AccessTokenClaims {
@@ -144,4 +151,60 @@ export type DependencyStatus = 'healthy' | 'degraded' | 'unreachable'
 export interface HealthReport {
   status: DependencyStatus
   dependencies: Record<'database' | 'cache' | 'keyStore', { status: DependencyStatus; latencyMs: number }>
+}
+
+/** Methods authenticating with a client secret. */
+export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post'
+export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt'
+
+/**
+ * An authenticated client and its live agent. A secret authenticates a credential (`clientId` =
+ * the credential's client id); `private_key_jwt` authenticates the agent itself with one of its
+ * registered keys (`clientId` = the agent id, no credential).
+ */
+export type AuthenticatedClient =
+  | { method: SecretAuthMethod; clientId: string; agent: Agent; credential: Credential; key: null }
+  | { method: 'private_key_jwt'; clientId: string; agent: Agent; credential: null; key: AgentKey }
+
+/** Result of {@link Idp.agentCards.get}: the card, and its JWS when signed. */
+export type AgentCardResult =
+  | { format: 'agntcy'; card: AgentCardView; jws?: string }
+  | { format: 'a2a'; card: A2AAgentCardView; jws?: string }
+
+/** Result of a rotation. */
+export interface RotatedSigningKey {
+  kid: string
+  alg: string
+  /** When the new key starts signing (ISO-8601); it is published from now on. */
+  activatesAt: string
+  trigger: 'api' | 'scheduled'
+}
+
+/** Options of scheduled rotation ({@link rotateSigningKeyIfDue}). */
+export interface ScheduledRotationOptions {
+  /** Rotate when the signing key has been signing for at least this long, in seconds. */
+  intervalSeconds: number
+  /** How long one process holds the rotation lock, in seconds (≥ the key store's activation delay). */
+  lockSeconds: number
+}
+
+/** Options of a periodic job (`jobs.every`). */
+export interface JobOptions {
+  /**
+   * How long one run may hold its tick before another process may start the next one, in ms.
+   * @default max(10 × intervalMs, 300_000)
+   */
+  leaseMs?: number
+}
+
+/** `createIdp()` options after validation and defaults (extensions are kept by the IdP itself). */
+export interface ResolvedIdpOptions {
+  readonly issuer: string
+  readonly storage: Storage | undefined
+  readonly ephemeral: EphemeralStore | undefined
+  readonly keys: KeyStore | undefined
+  readonly secrets: SecretStore | undefined
+  readonly logger: Logger
+  readonly tokens: { readonly accessTokenTtlSeconds: number; readonly audience: string }
+  readonly clock: () => Date
 }

@@ -82,7 +82,7 @@ export function createIdp(options: IdpOptions): Idp {
   const opts = resolveOptions(options)
   const log = opts.logger.child({ component: 'idp' })
   const warnDev = (what: string) => log.warn({ event: 'dev_default', what }, `${what}: development default in use, not for production`)
-  const extensions = opts.extensions
+  const extensions = Object.freeze([...(options.extensions ?? [])])
   const storage =
     opts.storage ?? (warnDev('storage'), createMemoryStorage({ extensions: extensions.flatMap((e) => (e.storage === undefined ? [] : [e.storage])) }))
   assertStorageExtensions(storage, extensions)

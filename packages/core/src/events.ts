@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { AuditEvent, PlanTier } from './model.js'
+import type { AuditEvent, AuditOutcome, PlanTier } from './model.js'
 
 /** One step of a delegation chain as audit events record it (root first). */
 export interface ChainLinkSummary {
@@ -154,3 +154,22 @@ export type AuditEventOf<A extends AuditAction = AuditAction> = {
 
 /** Map of event name → payload, for `idp.on(name, listener)`. */
 export type IdpEvents = { [K in AuditAction]: AuditEventOf<K> }
+
+/** Keys of `T` that are required. */
+type RequiredKeys<T> = { [P in keyof T]-?: Record<never, never> extends Pick<T, P> ? never : P }[keyof T]
+
+/** `details` of action `K`: optional when the action's details have no required field. */
+type DetailsOf<K extends AuditAction> = [RequiredKeys<AuditDetails[K]>] extends [never] ? { details?: AuditDetails[K] } : { details: AuditDetails[K] }
+
+/** What an operation says about one audited action; `details` typed by {@link AuditDetails}. */
+export type AuditInput<A extends AuditAction = AuditAction> = {
+  [K in A]: {
+    organizationId: string
+    action: K
+    outcome?: AuditOutcome
+    /** Who acted: an agent id, `system`, `system:<extension>`, or `<principal kind>:<id>`. */
+    actor: string
+    agentId?: string | null
+    ip?: string | null | undefined
+  } & DetailsOf<K>
+}[A]

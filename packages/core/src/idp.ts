@@ -6,7 +6,12 @@
  * @module
  */
 import type {
+  AgentCardResult,
   AgentInfo,
+  JobOptions,
+  ResolvedIdpOptions,
+  RotatedSigningKey,
+  ScheduledRotationOptions,
   AuthContext,
   BootstrapResult,
   DiscoveryDocument,
@@ -18,9 +23,7 @@ import type {
 } from './context.js'
 import type { IdpEvents } from './events.js'
 import type { ErrorCodeSpec } from './errors.js'
-import type { JobOptions } from './extensions/extension.js'
 import type { Page, PlanTier, Scope } from './model.js'
-import type { ResolvedIdpOptions } from './options.js'
 import type { AddMemberBody, CreateOrganizationBody, MemberView, OrganizationView, UpdateOrganizationBody } from './organizations/organization-schemas.js'
 import type { AgentView, ListAgentsQuery, ListQuery, RegisterAgentBody, UpdateAgentBody } from './agents/agent-schemas.js'
 import type { AuditCheckpointView, AuditProofView, AuditEventView, AuditVerifyView, ListAuditQuery } from './audit/audit-schemas.js'
@@ -32,8 +35,6 @@ import type { AgentCardQuery, AgentCardView } from './cards/card-schemas.js'
 import type { ComplianceAgentCardsQuery, ComplianceControlView, ComplianceReportView } from './compliance/compliance-schemas.js'
 import type { DidDocument, DidResolutionResult } from './did/did-schemas.js'
 import type { MarketplaceAgentView, MarketplaceQuery } from './marketplace/marketplace-schemas.js'
-import type { AgentCardResult } from './cards/get-agent-card.js'
-import type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 
 type Listener<K extends keyof IdpEvents> = (event: IdpEvents[K]) => void | Promise<void>
 

@@ -10,6 +10,11 @@ export type { Idp } from './idp.js'
 export type {
   AccessTokenClaims,
   ActClaim,
+  AgentCardResult,
+  JobOptions,
+  ResolvedIdpOptions,
+  RotatedSigningKey,
+  ScheduledRotationOptions,
   AgentInfo,
   AuthContext,
   BootstrapResult,
@@ -26,7 +31,7 @@ export { DEFAULTS, resolveOptions } from './options.js'
 export { ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from './oauth/grants/token-exchange.js'
 export { DELEGATION_TOKEN_TYP } from './tokens/delegation-token.js'
 export type { DelegationTokenClaims } from './tokens/delegation-token.js'
-export type { IdpOptions, ResolvedIdpOptions } from './options.js'
+export type { IdpOptions } from './options.js'
 
 // errors, events, logging
 export {
@@ -82,7 +87,6 @@ export type {
   HookResult,
   HookReturn,
   IdpExtension,
-  JobOptions,
   JsonValue,
   PrincipalInput,
   SubjectTokenValidator,
@@ -93,7 +97,7 @@ export type {
   TokenIssue,
 } from './extensions/extension.js'
 export { SYSTEM_SCOPES } from './extensions/contexts.js'
-export type { AuthenticatedClient, ClientAuthMethod } from './oauth/client-auth.js'
+export type { AuthenticatedClient, ClientAuthMethod, SecretAuthMethod } from './context.js'
 export { REALM, challenge, isBasic, isBearer, parseBasic, parseBearer } from './oauth/http-auth.js'
 export type { BasicCredentials, BearerError } from './oauth/http-auth.js'
 export type { ExtensionRepository, MemoryJournal, StorageExtension, StorageExtensions } from './ports/storage-extension.js'
@@ -137,7 +141,6 @@ export { ASSERTION_MAX_LIFETIME_SECONDS, JWT_BEARER_ASSERTION_TYPE } from './oau
 export { DID_CONTEXT, agentDidDocument, instanceDid, instanceDidDocument } from './did/did-document.js'
 export { A2A_PROTOCOL_VERSION, a2aAgentCard, agentCard } from './cards/agent-card.js'
 export { AGENT_CARD_JWS_TYPE } from './cards/get-agent-card.js'
-export type { AgentCardResult } from './cards/get-agent-card.js'
 export { COMPLIANCE_CONTROLS } from './compliance/compliance-controls.js'
 export type { AgentKeyRepository, MarketplaceFilter, MarketplaceListing, MarketplaceRepository } from './ports/storage.js'
 
@@ -188,7 +191,6 @@ export { rateLimitPolicyProblems } from './ports/rate-limiter.js'
 export { createMemoryRateLimiter } from './memory/memory-rate-limiter.js'
 export type { MemoryRateLimiterOptions } from './memory/memory-rate-limiter.js'
 export { ROTATION_LOCK_KEY, SIGNING_KEYS_CHANNEL } from './keys/rotate-signing-key.js'
-export type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-signing-key.js'
 export { createLocalKeyStore } from './memory/local-key-store.js'
 export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
 export { decodeCursor, encodeCursor } from './pagination/cursor.js'

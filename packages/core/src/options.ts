@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ResolvedIdpOptions } from './context.js'
 import { IdpError } from './errors.js'
 import type { Logger } from './logger.js'
 import { silentLogger } from './logger.js'
@@ -41,17 +42,7 @@ export interface IdpOptions {
   clock?: () => Date
 }
 
-export interface ResolvedIdpOptions {
-  readonly issuer: string
-  readonly storage: Storage | undefined
-  readonly ephemeral: EphemeralStore | undefined
-  readonly keys: KeyStore | undefined
-  readonly secrets: SecretStore | undefined
-  readonly extensions: readonly IdpExtension[]
-  readonly logger: Logger
-  readonly tokens: { readonly accessTokenTtlSeconds: number; readonly audience: string }
-  readonly clock: () => Date
-}
+export type { ResolvedIdpOptions } from './context.js'
 
 /** Default option values; the docs' option reference is generated from this table. */
 export const DEFAULTS = {
@@ -85,7 +76,6 @@ export function resolveOptions(input: IdpOptions): ResolvedIdpOptions {
     ephemeral: input.ephemeral,
     keys: input.keys,
     secrets: input.secrets,
-    extensions: Object.freeze([...(input.extensions ?? [])]),
     logger: input.logger ?? silentLogger,
     tokens: Object.freeze({ accessTokenTtlSeconds: ttl, audience: input.tokens?.audience ?? issuer }),
     clock: input.clock ?? (() => new Date()),

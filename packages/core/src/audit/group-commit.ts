@@ -11,7 +11,8 @@
 import type { AuditEvent } from '../model.js'
 import type { Storage, StorageTx } from '../ports/storage.js'
 import { linkAuditEvent } from './hash-chain.js'
-import { assertKnownAction, unlinkedAuditEvent, type AuditInput } from './with-audit.js'
+import type { AuditInput } from '../events.js'
+import { assertKnownAction, unlinkedAuditEvent } from './audit-input.js'
 
 interface Pending {
   input: AuditInput

@@ -7,52 +7,15 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { AuditAction, AuditDetails } from '../events.js'
-import { newId } from '../internal/crypto.js'
-import type { AuditEvent, AuditOutcome } from '../model.js'
+import type { AuditInput } from '../events.js'
+import type { AuditEvent } from '../model.js'
 import type { StorageTx } from '../ports/storage.js'
-import { linkAuditEvent, type UnlinkedAuditEvent } from './hash-chain.js'
+import { assertKnownAction, unlinkedAuditEvent } from './audit-input.js'
+import { linkAuditEvent } from './hash-chain.js'
 
-/** Keys of `T` that are required. */
-type RequiredKeys<T> = { [P in keyof T]-?: Record<never, never> extends Pick<T, P> ? never : P }[keyof T]
-
-/** `details` of action `K`: optional when the action's details have no required field. */
-type DetailsOf<K extends AuditAction> = [RequiredKeys<AuditDetails[K]>] extends [never] ? { details?: AuditDetails[K] } : { details: AuditDetails[K] }
-
-/** What an operation says about one audited action; `details` typed by {@link AuditDetails}. */
-export type AuditInput<A extends AuditAction = AuditAction> = {
-  [K in A]: {
-    organizationId: string
-    action: K
-    outcome?: AuditOutcome
-    /** Who acted: an agent id, `system`, `system:<extension>`, or `<principal kind>:<id>`. */
-    actor: string
-    agentId?: string | null
-    ip?: string | null | undefined
-  } & DetailsOf<K>
-}[A]
+export type { AuditInput } from '../events.js'
 
 export type RecordAudit = (input: AuditInput) => Promise<AuditEvent>
-
-/** Refuses an action this IdP does not know (a programming error, never a client's). */
-export function assertKnownAction(isKnown: ((action: string) => boolean) | undefined, action: string): void {
-  if (isKnown !== undefined && !isKnown(action)) throw new IdpError('INTERNAL', `Unknown audit action ${action}`)
-}
-
-/** The event an input describes, before it is linked into the chain. */
-export function unlinkedAuditEvent(clock: () => Date, input: AuditInput): UnlinkedAuditEvent {
-  return {
-    eventId: newId(),
-    organizationId: input.organizationId,
-    timestamp: clock(),
-    action: input.action,
-    outcome: input.outcome ?? 'success',
-    actor: input.actor,
-    agentId: input.agentId ?? null,
-    ip: input.ip ?? null,
-    details: (input.details ?? {}) as Record<string, unknown>,
-  }
-}
 
 /** Appends one event inside `tx`. @throws {IdpError} INTERNAL for an action this IdP does not know */
 export function appendAuditEvent(deps: Pick<Deps, 'clock' | 'registry'>, tx: StorageTx, input: AuditInput): Promise<AuditEvent> {

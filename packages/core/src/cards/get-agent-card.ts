@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { AgentCardQuery, type A2AAgentCardView, type AgentCardView } from './card-schemas.js'
+import { AgentCardQuery } from './card-schemas.js'
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
-import type { RequestContext } from '../context.js'
+import type { AgentCardResult, RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import { signJws } from '../tokens/jws.js'
 import { agentDid } from '../views.js'
@@ -19,9 +19,6 @@ import { a2aAgentCard, agentCard } from './agent-card.js'
 export const AGENT_CARD_JWS_TYPE = 'agent-card+jwt'
 
 /** A rendered card; `jws` is set when a signed card was asked for. */
-export type AgentCardResult =
-  | { format: 'agntcy'; card: AgentCardView; jws?: string }
-  | { format: 'a2a'; card: A2AAgentCardView; jws?: string }
 
 /**
  * Renders (and optionally signs) the card of an agent of the caller's organization.

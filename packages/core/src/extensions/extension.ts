@@ -34,10 +34,9 @@
  *
  * @module
  */
-import type { AuthenticatedClient } from '../oauth/client-auth.js'
-import type { AccessTokenClaims, ActClaim, RequestContext } from '../context.js'
+import type { AccessTokenClaims, ActClaim, AuthenticatedClient, JobOptions, RequestContext } from '../context.js'
 import type { ErrorTable } from '../errors.js'
-import type { AuditAction, AuditDetails, AuditEventOf, HookNote, IssuedTokenDetails } from '../events.js'
+import type { AuditAction, AuditDetails, AuditEventOf, AuditInput, HookNote, IssuedTokenDetails } from '../events.js'
 import type { Logger } from '../logger.js'
 import type { Agent, AgentKey, Credential, Organization } from '../model.js'
 import type { EphemeralStore } from '../ports/ephemeral.js'
@@ -45,7 +44,6 @@ import type { SecretStore } from '../ports/secrets.js'
 import type { Storage, StorageTx } from '../ports/storage.js'
 import type { StorageExtension } from '../ports/storage-extension.js'
 import type { Idp } from '../idp.js'
-import type { AuditInput } from '../audit/with-audit.js'
 
 /** A JSON value (extra token claims, hook notes). */
 export type JsonValue = HookNote
@@ -302,14 +300,6 @@ export interface ExtensionAudit {
   ): AuditConsumer
 }
 
-/** Options of {@link ExtensionJobs.every}. */
-export interface JobOptions {
-  /**
-   * How long one run may hold its tick before another process may start the next one, in ms.
-   * @default max(10 × intervalMs, 300_000)
-   */
-  leaseMs?: number
-}
 
 /** The job runner. */
 export interface ExtensionJobs {

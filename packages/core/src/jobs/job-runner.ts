@@ -13,7 +13,8 @@
  * @module
  */
 import { IdpError } from '../errors.js'
-import type { ExtensionJobs, JobOptions } from '../extensions/extension.js'
+import type { JobOptions } from '../context.js'
+import type { ExtensionJobs } from '../extensions/extension.js'
 import type { Logger } from '../logger.js'
 import type { Storage } from '../ports/storage.js'
 

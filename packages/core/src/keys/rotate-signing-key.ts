@@ -12,7 +12,7 @@ import { requireScope } from '../authz/scopes.js'
 import { PLATFORM_SLUG } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError, isIdpError } from '../errors.js'
-import type { RequestContext } from '../context.js'
+import type { RequestContext, RotatedSigningKey, ScheduledRotationOptions } from '../context.js'
 import type { Signer } from '../ports/keys.js'
 
 /** The ephemeral-store channel on which rotations are announced (payload: the new kid). */
@@ -21,22 +21,6 @@ export const SIGNING_KEYS_CHANNEL = 'signing-keys'
 /** Ephemeral key of the lock that keeps several processes from rotating on the same schedule tick. */
 export const ROTATION_LOCK_KEY = 'lock:signing-key-rotation'
 
-/** Result of a rotation. */
-export interface RotatedSigningKey {
-  kid: string
-  alg: string
-  /** When the new key starts signing (ISO-8601); it is published from now on. */
-  activatesAt: string
-  trigger: 'api' | 'scheduled'
-}
-
-/** Options of scheduled rotation ({@link rotateSigningKeyIfDue}). */
-export interface ScheduledRotationOptions {
-  /** Rotate when the signing key has been signing for at least this long, in seconds. */
-  intervalSeconds: number
-  /** How long one process holds the rotation lock, in seconds (≥ the key store's activation delay). */
-  lockSeconds: number
-}
 
 async function rotate(deps: Deps, trigger: RotatedSigningKey['trigger'], ctx?: RequestContext): Promise<RotatedSigningKey> {
   let signer: Signer

@@ -8,26 +8,14 @@
  */
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
-import type { OAuthRequest } from '../context.js'
+import type { AuthenticatedClient, OAuthRequest, SecretAuthMethod } from '../context.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
-import type { Agent, AgentKey, Credential } from '../model.js'
+import type { Credential } from '../model.js'
 import { challenge, isBasic, parseBasic } from './http-auth.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
 import { param } from './params.js'
 
-/** Methods authenticating with a client secret. */
-export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post'
-export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt'
-
-/**
- * An authenticated client and its live agent. A secret authenticates a credential (`clientId` =
- * the credential's client id); `private_key_jwt` authenticates the agent itself with one of its
- * registered keys (`clientId` = the agent id, no credential).
- */
-export type AuthenticatedClient =
-  | { method: SecretAuthMethod; clientId: string; agent: Agent; credential: Credential; key: null }
-  | { method: 'private_key_jwt'; clientId: string; agent: Agent; credential: null; key: AgentKey }
 
 /** Digest compared when the client id is unknown, so both paths cost the same. */
 const DUMMY_DIGEST = sha256Hex('sentryagent:no-such-client')
