@@ -57,3 +57,31 @@ describe('loadConfig', () => {
     expect(problems).not.toContain('short-secret-value')
   })
 })
+
+describe('PLUGINS', () => {
+  const entry = (byDefault: boolean) => ({ enabledByDefault: () => byDefault, create: () => ({ extension: { id: 'x' } }) })
+  const known = { alpha: entry(true), beta: entry(false) }
+
+  it('defaults to every known plugin enabled by default; `none` installs none; a list is taken as given', async () => {
+    const { selectPlugins } = await import('../src/plugins.js')
+    expect(loadConfig({}).plugins).toBeUndefined()
+    expect(selectPlugins(loadConfig({}), known)).toEqual(['alpha'])
+    expect(selectPlugins(loadConfig({ PLUGINS: 'none' }), known)).toEqual([])
+    expect(selectPlugins(loadConfig({ PLUGINS: ' beta , alpha ' }), known)).toEqual(['beta', 'alpha'])
+  })
+
+  it('refuses malformed and duplicate names, and unknown plugins by name', async () => {
+    const { selectPlugins, UnknownPluginError } = await import('../src/plugins.js')
+    expect(() => loadConfig({ PLUGINS: 'Alpha,alpha,alpha' })).toThrow(ConfigError)
+    const err = (() => {
+      try {
+        selectPlugins(loadConfig({ PLUGINS: 'alpha,gamma' }), known)
+      } catch (e) {
+        return e
+      }
+      return undefined
+    })()
+    expect(err).toBeInstanceOf(UnknownPluginError)
+    expect((err as Error).message).toMatch(/gamma/)
+  })
+})

@@ -292,16 +292,16 @@ describe('grants and token exchange routing', () => {
       },
     })
     const { idp } = await setup({
-      extensions: [{ id: 'fed', subjectTokenValidators: [validator('any', () => true), validator('github', ['https://token.actions.githubusercontent.com'])] }],
+      extensions: [{ id: 'router', subjectTokenValidators: [validator('any', () => true), validator('listed', ['https://issuer.example/listed'])] }],
     })
     const jwt = (iss: string) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss })).toString('base64url')}.`
     const exchange = (subject_token: string, subject_token_type = 'urn:ietf:params:oauth:token-type:jwt') =>
       idp.oauth.token({ params: { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token, subject_token_type } }).catch((e: unknown) => e)
-    await exchange(jwt('https://token.actions.githubusercontent.com'))
+    await exchange(jwt('https://issuer.example/listed'))
     await exchange(jwt('https://elsewhere.example'))
     // The IdP's own issuer belongs to core's delegation validator, which requires client authentication.
     expect(await exchange(jwt('http://idp.test'))).toMatchObject({ code: 'INVALID_CLIENT' })
-    expect(seen).toEqual(['github', 'any'])
+    expect(seen).toEqual(['listed', 'any'])
     expect(await exchange('not-a-jwt')).toMatchObject({ code: 'INVALID_GRANT' })
     expect(await exchange(jwt('x'), 'urn:example:unknown')).toMatchObject({ code: 'INVALID_REQUEST' })
     expect(idp.discovery()['token_endpoint_auth_methods_supported']).toContain('none')
@@ -311,17 +311,17 @@ describe('grants and token exchange routing', () => {
 describe('system and principal contexts', () => {
   it('a system context reads, changes the plan, and cannot write agents or reach another organization', async () => {
     let api: ExtensionApi | undefined
-    const { idp, admin } = await setup({ extensions: [{ id: 'billing-test', scopes: ['billingtest:read'], init: (a) => void (api = a) }] })
+    const { idp, admin } = await setup({ extensions: [{ id: 'plan-keeper', scopes: ['plankeeper:read'], init: (a) => void (api = a) }] })
     await idp.ready()
     if (api === undefined) throw new Error('no api')
     const org = await idp.organizations.create(admin, { name: 'Sys', slug: 'sys' })
     const other = await idp.organizations.create(admin, { name: 'Other', slug: 'other' })
-    const ctx = await api.systemContext(org.organizationId, 'stripe evt_1: checkout completed')
-    expect(ctx.auth.scopes).toEqual(['agents:read', 'audit:read', 'billingtest:read'])
+    const ctx = await api.systemContext(org.organizationId, 'external event evt_1: plan paid')
+    expect(ctx.auth.scopes).toEqual(['agents:read', 'audit:read', 'plankeeper:read'])
     expect(ctx.auth.isPlatformAdmin).toBe(false)
     expect((await idp.organizations.setPlan(ctx, org.organizationId, 'pro')).planTier).toBe('pro')
     const [event] = (await idp.audit.list({ ...admin, auth: { ...admin.auth, organizationId: org.organizationId } }, { action: 'org.updated' })).items
-    expect(event).toMatchObject({ actor: 'system:billing-test', details: { changes: { planTier: 'pro', maxAgents: 100 }, reason: 'stripe evt_1: checkout completed' } })
+    expect(event).toMatchObject({ actor: 'system:plan-keeper', details: { changes: { planTier: 'pro', maxAgents: 100 }, reason: 'external event evt_1: plan paid' } })
     await expect(idp.organizations.setPlan(ctx, other.organizationId, 'pro')).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' })
     await expect(idp.agents.register(ctx, agentInput('nope'))).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' })
     await expect(idp.delegation.create(ctx, { delegateeAgentId: admin.auth.agentId, scopes: ['agents:read'], ttlSeconds: 60 })).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' })
@@ -334,7 +334,7 @@ describe('system and principal contexts', () => {
 
   it('a principal context is audited as <kind>:<id> and bounded by its scopes', async () => {
     let api: ExtensionApi | undefined
-    const { idp, admin } = await setup({ extensions: [{ id: 'console-test', principalKinds: ['operator'], init: (a) => void (api = a) }] })
+    const { idp, admin } = await setup({ extensions: [{ id: 'door', principalKinds: ['operator'], init: (a) => void (api = a) }] })
     await idp.ready()
     if (api === undefined) throw new Error('no api')
     const org = await idp.organizations.create(admin, { name: 'Ops', slug: 'ops' })

@@ -22,7 +22,7 @@ import { organizationNotFound } from './read-organizations.js'
  * Sets the plan of `organizationId` (and its agent limit).
  *
  * @example
- * const ctx = await api.systemContext(orgId, 'stripe checkout.session.completed evt_123')
+ * const ctx = await api.systemContext(orgId, 'payment provider event evt_123: subscription upgraded')
  * await api.idp.organizations.setPlan(ctx, orgId, 'pro')
  * @throws {IdpError} INSUFFICIENT_SCOPE unless called by the organization's system context or a platform administrator;
  *   VALIDATION_ERROR for an unknown plan; NOT_FOUND for an unknown organization.
