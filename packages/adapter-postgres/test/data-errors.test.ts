@@ -38,12 +38,12 @@ describe.each(targets)('data exceptions on $name', ({ open }) => {
     const { storage, teardown } = await open()
     try {
       for (const call of [
-        storage.organizations.find('a\u0000b'),
-        storage.credentials.findByClientId('a\u0000b'),
-        storage.agents.list('org', { owner: 'a\u0000b' }, { limit: 5 }),
-        storage.audit.list('org', { from: new Date(Date.UTC(-5000, 0, 1)) }, { limit: 5 }),
+        () => storage.organizations.find('a\u0000b'),
+        () => storage.credentials.findByClientId('a\u0000b'),
+        () => storage.agents.list('org', { owner: 'a\u0000b' }, { limit: 5 }),
+        () => storage.audit.list('org', { from: new Date(Date.UTC(-5000, 0, 1)) }, { limit: 5 }),
       ]) {
-        const err = await rejection(call)
+        const err = await rejection(call())
         expect(err.code).toBe('INVALID_REQUEST')
         expect(err.status).toBe(400)
         expect(err.message).not.toMatch(/select|from|\u0000/i)
