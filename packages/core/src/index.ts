@@ -194,3 +194,5 @@ export { ROTATION_LOCK_KEY, SIGNING_KEYS_CHANNEL } from './keys/rotate-signing-k
 export { createLocalKeyStore } from './memory/local-key-store.js'
 export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
 export { decodeCursor, encodeCursor } from './pagination/cursor.js'
+export { isSafeNumber, isWellFormedText, malformedFields } from './input-rules.js'
+export { MAX_CLIENT_ID_LENGTH } from './oauth/params.js'

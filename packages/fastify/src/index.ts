@@ -22,6 +22,7 @@ export { documentSecurity } from './route-security.js'
 // Schema helpers for plugins' routes (the same shapes core's routes use).
 export { formParams, idParams, noContent, oauthErrorResponses, openObject, problemResponses, TokenResponseSchema } from './route-schemas.js'
 export { ItemsOf, PageOf, ProblemSchema } from './schema-helpers.js'
+export { REQUEST_ID_PATTERN, idpFrameworkErrorHandler, idpServerOptions, requestIdFromHeader } from './server-options.js'
 export { createIdpMetrics } from './metrics.js'
 export type { IdpMetrics, PoolStatsSource } from './metrics.js'
 export { RATE_LIMIT_DEFAULTS, claimedClientId, createRateLimiters, registerRateLimits } from './rate-limit.js'

@@ -9,7 +9,9 @@ import { PublicJwkBody } from '../agent-keys/agent-key-schemas.js'
 import { DateTime, Id, MAX_SCOPES, SEMVER_PATTERN, ScopeSchema, literalUnion, pageParams, strict } from '../schema-kit.js'
 
 const Capability = Type.String({ minLength: 3, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+:[A-Za-z0-9_.*-]+$' })
-const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' })
+// Unambiguous on purpose: `[^\s@]+\.[^\s@]+` let the dot be matched by either side, which
+// backtracks quadratically on "a@" + "."×n (ReDoS, issue 10). Here labels cannot contain a dot.
+const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@.]+(?:\\.[^\\s@.]+)+$' })
 
 export const AgentView = Type.Object(
   {

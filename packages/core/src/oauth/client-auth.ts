@@ -14,7 +14,7 @@ import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Credential } from '../model.js'
 import { challenge, isBasic, parseBasic } from './http-auth.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
-import { param } from './params.js'
+import { isClientIdShaped, param } from './params.js'
 
 
 /** Digest compared when the client id is unknown, so both paths cost the same. */
@@ -60,7 +60,8 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
   let method: SecretAuthMethod
   if (basic !== undefined) {
     const parsed = parseBasic(basic)
-    if (parsed === null) throw invalidClient('Malformed Basic credentials')
+    // Checked before any lookup: a NUL or a megabyte-long id never reaches storage.
+    if (parsed === null || !isClientIdShaped(parsed.clientId)) throw invalidClient('Malformed Basic credentials')
     if (bodyId !== undefined && bodyId !== parsed.clientId) throw new IdpError('INVALID_REQUEST', 'client_id mismatch')
     ;({ clientId, secret } = parsed)
     method = 'client_secret_basic'
