@@ -54,6 +54,8 @@ async function createStorage(config: ServerConfig, log: Logger): Promise<Storage
       connectionString: config.databaseUrl,
       poolSize: config.databasePoolSize,
       connectionTimeoutMs: config.databaseConnectionTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      logger: log,
       ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
     })
   }
