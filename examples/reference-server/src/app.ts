@@ -90,7 +90,7 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     loggerInstance: log as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: requestIdGenerator(),
-    trustProxy: config.ops.trustProxy,
+    trustProxy: config.ops.trustProxy === false ? false : [...config.ops.trustProxy],
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   })

@@ -16,6 +16,8 @@ export interface SentryAgentIdpOptions {
   prefix?: string
   /** Largest accepted request body in bytes; larger bodies answer 413. @default 1_048_576 (1 MiB) */
   bodyLimitBytes?: number
+  /** Largest accepted body of the OAuth token, introspection and revocation endpoints; larger → 413 `invalid_request`. Never above `bodyLimitBytes`. @default 65_536 (64 KiB) */
+  oauthBodyLimitBytes?: number
   /** Registers `@fastify/swagger` and serves `GET /openapi.json` (OpenAPI 3.1). @default true */
   openapi?: boolean
   /** Serves interactive API docs at `GET /docs` (needs `openapi`). @default true */
@@ -33,6 +35,7 @@ export interface ResolvedSentryAgentIdpOptions {
   readonly idp: Idp
   readonly prefix: string
   readonly bodyLimitBytes: number
+  readonly oauthBodyLimitBytes: number
   readonly openapi: boolean
   readonly docs: boolean
   readonly metrics: boolean
@@ -44,6 +47,7 @@ export interface ResolvedSentryAgentIdpOptions {
 export const PLUGIN_DEFAULTS = {
   prefix: '/api/v1',
   bodyLimitBytes: 1_048_576,
+  oauthBodyLimitBytes: 65_536,
   openapi: true,
   docs: true,
   metrics: true,
@@ -68,8 +72,9 @@ export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSent
     problems.push(`prefix must start with "/" and contain only URL path characters: ${JSON.stringify(input.prefix)}`)
   }
   const bodyLimitBytes = input.bodyLimitBytes ?? PLUGIN_DEFAULTS.bodyLimitBytes
-  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
-    problems.push('bodyLimitBytes must be a positive integer')
+  const oauthBodyLimitBytes = input.oauthBodyLimitBytes ?? PLUGIN_DEFAULTS.oauthBodyLimitBytes
+  for (const [name, value] of [['bodyLimitBytes', bodyLimitBytes], ['oauthBodyLimitBytes', oauthBodyLimitBytes]] as const) {
+    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a positive integer`)
   }
   for (const key of ['openapi', 'docs', 'metrics'] as const) {
     const value: unknown = input[key]
@@ -81,6 +86,8 @@ export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSent
     idp: input.idp,
     prefix,
     bodyLimitBytes,
+    // The OAuth limit never exceeds the general one.
+    oauthBodyLimitBytes: Math.min(oauthBodyLimitBytes, bodyLimitBytes),
     openapi,
     docs: openapi && (input.docs ?? PLUGIN_DEFAULTS.docs),
     metrics: input.metrics ?? PLUGIN_DEFAULTS.metrics,

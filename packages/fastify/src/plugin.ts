@@ -43,7 +43,6 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   app.decorate('idp', idp)
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
-  app.addHook('onRequest', createBearerHook(idp))
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id)
     return payload
@@ -56,8 +55,10 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
     app.addHook('onClose', async () => metrics.close())
   }
-  // After the bearer hook, so REST limits key on the authenticated client.
+  // Before the bearer hook: an address that keeps presenting bad tokens is refused before any
+  // signature check (the per-client REST limit itself runs after authentication).
   if (opts.rateLimit !== false) registerRateLimits(app, createRateLimiters(opts.rateLimit), (policy) => metrics?.rateLimited(policy))
+  app.addHook('onRequest', createBearerHook(idp))
   if (opts.openapi) await registerOpenApi(app)
 
   await app.register(async (scope) => {
@@ -75,7 +76,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     await scope.register(healthRoutes)
     if (metrics !== undefined) await scope.register(metricsRoute, { registry: metrics.registry })
     if (opts.openapi) await scope.register(openApiRoutes, { docs: opts.docs })
-    await scope.register(oauthRoutes, { restPrefix: opts.prefix })
+    await scope.register(oauthRoutes, { restPrefix: opts.prefix, bodyLimitBytes: opts.oauthBodyLimitBytes })
     await scope.register(agentInfoRoute)
     await scope.register(didRoutes, { restPrefix: opts.prefix })
     await scope.register(delegationRoutes, { restPrefix: opts.prefix })
