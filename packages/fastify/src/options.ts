@@ -5,8 +5,10 @@
  * @module
  */
 import { IdpError, type Idp } from '@sentryagent/core'
+import { corsOriginProblems, type CorsOptions } from './cors.js'
 import type { PoolStatsSource } from './metrics.js'
 import type { RateLimitOptions } from './rate-limit.js'
+import type { SecurityHeadersOptions } from './security-headers.js'
 
 /** Options of {@link sentryAgentIdp}. */
 export interface SentryAgentIdpOptions {
@@ -28,6 +30,10 @@ export interface SentryAgentIdpOptions {
   rateLimit?: RateLimitOptions | false
   /** Database pool counters for the `agentidp_db_pool_*` gauges (e.g. `storage.poolStats` of adapter-postgres). */
   poolStats?: PoolStatsSource
+  /** Browser origins allowed to call the API (`@fastify/cors`). @default { origins: [] } — no CORS */
+  cors?: CorsOptions
+  /** Security headers on every response (`@fastify/helmet`); `false` leaves them to the host. @default { hsts: issuer is https } */
+  securityHeaders?: SecurityHeadersOptions | false
 }
 
 /** {@link SentryAgentIdpOptions} with every default applied. */
@@ -41,6 +47,8 @@ export interface ResolvedSentryAgentIdpOptions {
   readonly metrics: boolean
   readonly rateLimit: RateLimitOptions | false
   readonly poolStats: PoolStatsSource | undefined
+  readonly cors: { readonly origins: readonly string[] }
+  readonly securityHeaders: Readonly<Required<SecurityHeadersOptions>> | false
 }
 
 /** Default option values of the plugin. */
@@ -80,8 +88,15 @@ export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSent
     const value: unknown = input[key]
     if (value !== undefined && typeof value !== 'boolean') problems.push(`${key} must be a boolean`)
   }
+  const origins: readonly unknown[] = Array.isArray(input.cors?.origins) ? input.cors.origins : []
+  if (input.cors !== undefined && !Array.isArray(input.cors.origins)) problems.push('cors.origins must be an array of origins')
+  problems.push(...corsOriginProblems(origins))
+  const headers: unknown = input.securityHeaders
+  if (headers !== undefined && headers !== false && (typeof headers !== 'object' || headers === null)) problems.push('securityHeaders must be an object or false')
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
   const openapi = input.openapi ?? PLUGIN_DEFAULTS.openapi
+  // HSTS only makes sense (and is only honoured) where the server is reached over https.
+  const issuerIsHttps = isIdp(input.idp) && input.idp.options.issuer.startsWith('https:')
   return Object.freeze({
     idp: input.idp,
     prefix,
@@ -93,5 +108,7 @@ export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSent
     metrics: input.metrics ?? PLUGIN_DEFAULTS.metrics,
     rateLimit: input.rateLimit ?? {},
     poolStats: input.poolStats,
+    cors: Object.freeze({ origins: Object.freeze(origins.filter((o): o is string => typeof o === 'string')) }),
+    securityHeaders: input.securityHeaders === false ? false : Object.freeze({ hsts: input.securityHeaders?.hsts ?? issuerIsHttps }),
   })
 }
