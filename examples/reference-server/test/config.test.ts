@@ -1,6 +1,6 @@
 /** The reference server's configuration: embedded defaults, and every problem listed at once. */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, startupWarnings } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
@@ -99,5 +99,24 @@ describe('loadConfig', () => {
     for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.example', '10.0.0.1/8/1', '10.0.0.1,', '1.2.3.4/x']) {
       expect(problems({ TRUST_PROXY: bad }), bad).toContain('TRUST_PROXY')
     }
+  })
+
+  it('takes CORS_ORIGINS as exact origins only', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([])
+    expect(loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://console.example.com',
+      'http://localhost:5173',
+    ])
+    for (const bad of ['*', 'https://a.example/', 'https://a.example/app', 'a.example', 'https://*.example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(/CORS_ORIGINS/)
+    }
+  })
+
+  it('warns when processes may share state under the default issuer', () => {
+    const pg = 'postgres://u@db:5432/idp'
+    expect(startupWarnings(loadConfig({ DATABASE_URL: pg }))).toEqual([expect.stringMatching(/^ISSUER is not set: this process uses http:\/\/localhost:3000/)])
+    expect(startupWarnings(loadConfig({ REDIS_URL: 'redis://cache:6379' }))).toHaveLength(1)
+    expect(startupWarnings(loadConfig({ DATABASE_URL: pg, ISSUER: 'https://idp.example.com' }))).toEqual([])
+    expect(startupWarnings(loadConfig({}))).toEqual([])
   })
 })
