@@ -10,6 +10,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsync } from 'fastify'
 import { claimedClientId } from '../limit-keys.js'
+import { noStore } from '../no-store.js'
 import { toOAuthRequest } from '../request-context.js'
 import { formParams, oauthErrorResponses, openObject, TokenResponseSchema } from '../route-schemas.js'
 
@@ -45,7 +46,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   })
   // RFC 6749 §5.1 and RFC 7662 §4: responses carrying tokens or token metadata must not be cached.
   app.addHook('onSend', async (_req, reply, payload) => {
-    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    noStore(reply)
     return payload
   })
 
