@@ -135,6 +135,9 @@ function limited(r: RateLimitResult, detail: string): IdpError {
 function createBlockMemo(nowMs: () => number, max = 10_000) {
   const blocked = new Map<string, { untilMs: number; limit: number }>()
   return {
+    get size() {
+      return blocked.size
+    },
     get(key: string): RateLimitResult | undefined {
       const entry = blocked.get(key)
       if (entry === undefined) return undefined
@@ -196,7 +199,7 @@ export function registerRateLimits(app: FastifyInstance, limiters: RateLimiters,
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404) return
     const config = req.routeOptions.config
-    if (config.public !== true && limiters.bearerFailuresPerIp !== undefined && presentsBearer(req)) {
+    if (bearerBlocks.size > 0 && config.public !== true && limiters.bearerFailuresPerIp !== undefined && presentsBearer(req)) {
       const blocked = bearerBlocks.get(limitKey('ip', req.ip))
       if (blocked !== undefined) {
         onLimited(limiters.bearerFailuresPerIp.policy.name)
