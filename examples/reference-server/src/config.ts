@@ -121,7 +121,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ops,
     port,
     host: str('HOST') ?? '127.0.0.1',
-    issuer: issuer.replace(/\/+$/, ''),
+    issuer: issuer.replace(/(?<!\/)\/+$/, ''),
     issuerIsDefault: str('ISSUER') === undefined,
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,

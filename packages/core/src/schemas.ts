@@ -82,7 +82,9 @@ export type AddMemberBody = Static<typeof AddMemberBody>
 // ---- agents ---------------------------------------------------------------------------------
 
 const Capability = Type.String({ minLength: 3, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+:[A-Za-z0-9_.*-]+$' })
-const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' })
+// Unambiguous on purpose: `[^\s@]+\.[^\s@]+` let the dot be matched by either side, which
+// backtracks quadratically on "a@" + "."×n (ReDoS, issue 10). Here labels cannot contain a dot.
+const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@.]+(?:\\.[^\\s@.]+)+$' })
 
 export const AgentView = Type.Object(
   {

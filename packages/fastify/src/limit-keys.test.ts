@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_CLIENT_ID_LENGTH, isAcceptableClientId, limitKey } from './limit-keys.js'
+import { MAX_CLIENT_ID_LENGTH } from '@sentryagent/core'
+import { isAcceptableClientId, limitKey } from './limit-keys.js'
 
 describe('limitKey', () => {
   it('is bounded and holds none of its input', () => {

@@ -10,11 +10,8 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { IdpError } from '@sentryagent/core'
+import { IdpError, MAX_CLIENT_ID_LENGTH } from '@sentryagent/core'
 import type { FastifyRequest } from 'fastify'
-
-/** Longest client id the OAuth endpoints accept (characters). */
-export const MAX_CLIENT_ID_LENGTH = 255
 
 /**
  * A bounded limiter key: `kind` (a constant of the binding) and 128 bits of SHA-256 over the parts.
@@ -32,7 +29,11 @@ export function limitKey(kind: string, ...parts: readonly string[]): string {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-/** `true` when `id` may be used as a client id: 1–255 characters, no control character, well-formed UTF-16. */
+/**
+ * `true` when `id` may be used as a client id: 1–255 characters, no control character, well-formed
+ * UTF-16 (stricter than core's check, which refuses only NUL and lone surrogates: no client id this
+ * server issues holds a control character).
+ */
 export function isAcceptableClientId(id: string): boolean {
   return id.length >= 1 && id.length <= MAX_CLIENT_ID_LENGTH && !CONTROL.test(id) && !LONE_SURROGATE.test(id)
 }
@@ -45,16 +46,20 @@ const formDecode = (s: string) => {
   }
 }
 
-function invalidClientId(): IdpError {
-  return new IdpError('INVALID_REQUEST', `client_id must be 1 to ${MAX_CLIENT_ID_LENGTH} characters without control characters`)
+const DETAIL = `client_id must be 1 to ${MAX_CLIENT_ID_LENGTH} characters without control characters`
+
+/** Like core: a malformed `client_id` parameter is a malformed request, malformed Basic credentials a failed authentication. */
+function invalidClientId(where: 'form' | 'basic'): IdpError {
+  return where === 'form' ? new IdpError('INVALID_REQUEST', DETAIL) : new IdpError('INVALID_CLIENT', DETAIL)
 }
 
 /**
  * The client id an OAuth request names (Basic auth or the `client_id` form parameter), without
  * authenticating it; `undefined` when it names none (or repeats `client_id`, which core rejects).
  *
- * @throws {IdpError} INVALID_REQUEST when the claimed id is longer than {@link MAX_CLIENT_ID_LENGTH}
- * characters or holds a control character or a lone surrogate.
+ * @throws {IdpError} when the claimed id is longer than `MAX_CLIENT_ID_LENGTH` (255) characters or
+ * holds a control character or a lone surrogate: INVALID_REQUEST for `client_id`, INVALID_CLIENT for
+ * Basic credentials.
  * @example
  * const clientId = claimedClientId(req) // 'agt_…' | undefined
  */
@@ -62,7 +67,7 @@ export function claimedClientId(req: FastifyRequest): string | undefined {
   const body = req.body
   let bodyId: string | undefined
   if (typeof body === 'object' && body !== null && 'client_id' in body && typeof body.client_id === 'string' && body.client_id !== '') {
-    if (!isAcceptableClientId(body.client_id)) throw invalidClientId()
+    if (!isAcceptableClientId(body.client_id)) throw invalidClientId('form')
     bodyId = body.client_id
   }
   const header = req.headers.authorization
@@ -72,7 +77,7 @@ export function claimedClientId(req: FastifyRequest): string | undefined {
     const i = decoded.indexOf(':')
     const id = i > 0 ? formDecode(decoded.slice(0, i)) : undefined
     if (id !== undefined) {
-      if (!isAcceptableClientId(id)) throw invalidClientId()
+      if (!isAcceptableClientId(id)) throw invalidClientId('basic')
       return id
     }
   }
