@@ -13,8 +13,8 @@ import { createIdp, createMemoryStorage, type BootstrapResult, type Storage } fr
 import sentryAgentIdp, { idpServerOptions } from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
-import type { ServerConfig } from './config.js'
 import { scheduleCoreJobs } from './core-jobs.js'
+import { startupWarnings, type ServerConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { createOpsPorts } from './ops-wiring.js'
 import { createPlugins, KNOWN_PLUGINS, type PluginEntry, type ServerPlugin } from './plugins.js'
@@ -58,6 +58,8 @@ async function createStorage(config: ServerConfig, log: Logger, plugins: readonl
       connectionString: config.databaseUrl,
       poolSize: config.databasePoolSize,
       connectionTimeoutMs: config.databaseConnectionTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      logger: log,
       ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
     })
   }
@@ -80,6 +82,7 @@ export interface BuildOptions {
 export async function build(config: ServerConfig, options: BuildOptions = {}): Promise<ReferenceServer> {
   const log = options.logger ?? createLogger(config.logLevel)
   const plugins = await createPlugins(config, log, options.knownPlugins ?? KNOWN_PLUGINS)
+  for (const warning of startupWarnings(config)) log.warn({ event: 'config_warning' }, warning)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const storage = await createStorage(config, log, plugins)
   const masterKey = await resolveMasterKey(config, log)
@@ -104,7 +107,7 @@ export async function build(config: ServerConfig, options: BuildOptions = {}): P
     // SPEC §1 request ids (a client's X-Request-Id kept only when well formed) and problem+json
     // for malformed URLs, which Fastify rejects before any route or hook runs.
     ...idpServerOptions(requestIdGenerator()),
-    trustProxy: config.ops.trustProxy,
+    trustProxy: config.ops.trustProxy === false ? false : [...config.ops.trustProxy],
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   })
@@ -113,7 +116,12 @@ export async function build(config: ServerConfig, options: BuildOptions = {}): P
     await idp.close()
   })
   try {
-    await app.register(sentryAgentIdp, { idp, rateLimit: ops.rateLimit, ...(poolStats === undefined ? {} : { poolStats }) })
+    await app.register(sentryAgentIdp, {
+      idp,
+      rateLimit: ops.rateLimit,
+      cors: { origins: config.corsOrigins },
+      ...(poolStats === undefined ? {} : { poolStats }),
+    })
     for (const plugin of plugins) if (plugin.fastify !== undefined) await app.register(plugin.fastify)
     scheduleCoreJobs(idp, config, log)
     const bootstrap = await idp.bootstrap({ clientId: config.bootstrapClientId, clientSecret: config.bootstrapClientSecret })

@@ -7,6 +7,7 @@
  */
 import type { AuditBatcher } from './audit/group-commit.js'
 import type { ExtensionRegistry } from './extensions/registry.js'
+import type { AuditVerificationGate } from './audit/verification-gate.js'
 import type { EventBus } from './internal/event-bus.js'
 import type { JobRunner } from './jobs/job-runner.js'
 import type { Logger } from './logger.js'
@@ -37,4 +38,6 @@ export interface Deps {
   readonly openTransactions: WeakMap<StorageTx, AuditEvent[]>
   /** Per-IdP memos (verified tokens, liveness, key sets). */
   readonly state: IdpState
+  /** Single flight and a server-wide cap for `GET /audit/verify`. */
+  readonly auditVerification: AuditVerificationGate
 }

@@ -34,7 +34,7 @@ export async function callerCode<T>(fn: () => Promise<T> | T): Promise<T> {
 const UNAVAILABLE_CLASSES = new Set(['08', '40', '53', '55', '57', '58', 'XX'])
 
 /** The SQLSTATE of a server error (pg and PGlite both raise `DatabaseError` with `severity`). */
-function sqlState(err: unknown): string | undefined {
+export function sqlState(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err) || !('severity' in err)) return undefined
   const code = err.code
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined

@@ -8,7 +8,7 @@
 import { IdpError } from '@sentryagent/core'
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { Database } from '../database.js'
-import { toStorageError } from '../internal/storage-errors.js'
+import { sqlState, toStorageError } from '../internal/storage-errors.js'
 import { extensionMigrationTable, type PostgresStorageExtension } from '../postgres-storage-extension.js'
 import { init } from './0001-init.js'
 import { auditCheckpoints } from './0002-audit-checkpoints.js'
@@ -37,20 +37,13 @@ export interface MigrateOptions {
   extensions?: readonly PostgresStorageExtension[] | undefined
 }
 
-/**
- * `true` for the error kysely's Migrator hits when another connection drops a schema while the
- * Migrator introspects the tables of the whole database (it lists every schema's tables to find its
- * bookkeeping table): `invalid_schema_name` / `undefined_table` on someone else's object.
- */
-function isConcurrentDrop(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-  return code === '3F000' || code === '42P01'
-}
-
 async function run(migrator: Migrator, label: string): Promise<string[]> {
   let outcome = await migrator.migrateToLatest()
-  // A failed attempt rolled back; introspection races with other schemas' drops are retried.
-  for (let attempt = 1; attempt < 5 && outcome.error !== undefined && isConcurrentDrop(outcome.error); attempt++) {
+  // kysely's introspector calls has_schema_privilege() on every schema of the database; one dropped
+  // concurrently by someone else (tests, other tenants of a shared server) fails that query with
+  // 3F000 invalid_schema_name, which says nothing about ours. Nothing was applied: try again.
+  for (let attempt = 1; attempt < 10 && outcome.error !== undefined && sqlState(outcome.error) === '3F000'; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
     outcome = await migrator.migrateToLatest()
   }
   const { error, results = [] } = outcome

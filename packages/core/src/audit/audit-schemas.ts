@@ -41,9 +41,16 @@ export type ListAuditQuery = Static<typeof ListAuditQuery>
 export const AuditVerifyView = Type.Object(
   {
     verified: Type.Boolean(),
-    checkedCount: Type.Integer(),
+    checkedCount: Type.Integer({ description: 'Events whose hash this call recomputed.' }),
     headHash: Type.Union([Type.String(), Type.Null()]),
     brokenAtEventId: Type.Optional(Type.String()),
+    mode: literalUnion(
+      ['incremental', 'full'] as const,
+      'incremental: from the newest signed checkpoint (its sealed event recomputed) to the head; events before it are not re-read. full: every event of the range.',
+    ),
+    checkpointSize: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Size of the signed checkpoint the log was checked against (incremental: where it started), or null.',
+    }),
   },
   strict,
 )
