@@ -111,7 +111,7 @@ describe('@sentryagent/client against the reference server', () => {
   it('authenticates with private_key_jwt, signing its own assertions with the agent key', async () => {
     const { agent } = await provisionAgent(admin, 'pkjwt', ['agents:read'])
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
-    const key = await admin.keys.add(agent.agentId, { publicJwk: await exportJWK(publicKey) })
+    const key = await admin.keys.add(agent.agentId, { publicJwk: { ...(await exportJWK(publicKey)), kty: 'EC' } })
     expect(key.privateJwk).toBeUndefined()
     const client = createAgentIdpClient({ url: server.url, clientId: agent.agentId, privateKey: { ...(await exportJWK(privateKey)), kid: key.kid } })
     expect(client.tokens.authMethod).toBe('private_key_jwt')
