@@ -85,8 +85,8 @@ export function registerAudit(program: Command, io: CliIo): void {
             backlog: o.backlog,
             signal: controller.signal,
             onBackoff: (ms) => io.stderr.write(`rate limited: next poll in ${Math.ceil(ms / 1000)} s\n`),
+            onStart: (seq) => io.stderr.write(`following the audit log after seq ${seq} (Ctrl-C to stop)\n`),
           })
-          if (!ctx.json) io.stderr.write('following the audit log (Ctrl-C to stop)\n')
           for await (const event of events) io.stdout.write(ctx.json ? `${JSON.stringify(event)}\n` : line(event))
         } finally {
           process.removeListener('SIGINT', stop)

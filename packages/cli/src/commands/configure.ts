@@ -66,8 +66,20 @@ export function registerConfigure(program: Command, io: CliIo): void {
         let clientSecret: string | undefined
         if (interactive) {
           prompts.intro(`sentryagent profile "${name}"`, common)
-          url ??= cancelled(await prompts.text({ ...common, message: 'IdP URL', initialValue: existing?.url ?? 'http://localhost:3000', validate: validUrl }))
-          clientId ??= cancelled(await prompts.text({ ...common, message: 'Client id', initialValue: existing?.clientId ?? '', validate: (v) => (v === undefined || v === '' ? 'required' : undefined) }))
+          // Enter keeps the value shown (the stored one, else the local default server).
+          const defaultUrl = existing?.url ?? 'http://localhost:3000'
+          url ??= cancelled(
+            await prompts.text({ ...common, message: 'IdP URL', placeholder: defaultUrl, defaultValue: defaultUrl, validate: (v) => (v === undefined || v === '' ? undefined : validUrl(v)) }),
+          )
+          const defaultId = existing?.clientId
+          clientId ??= cancelled(
+            await prompts.text({
+              ...common,
+              message: 'Client id',
+              ...(defaultId === undefined ? {} : { placeholder: defaultId, defaultValue: defaultId }),
+              validate: (v) => ((v === undefined || v === '') && defaultId === undefined ? 'required' : undefined),
+            }),
+          )
           if (opts.privateKeyFile === undefined) {
             const typed = cancelled(
               await prompts.password({

@@ -21,6 +21,8 @@ export interface FollowAuditOptions {
   signal?: AbortSignal
   /** Called when the server rate-limits polling, with the wait in ms before the next poll. */
   onBackoff?: (waitMs: number) => void
+  /** Called once the starting point is known: events after `seq` will be yielded. */
+  onStart?: (seq: number) => void
 }
 
 /** `client.audit`. */
@@ -81,6 +83,7 @@ export function auditResource(api: ApiClient): AuditResource {
       const backlog = options.backlog ?? 0
       const first = await list({ ...query, limit: Math.min(Math.max(backlog, 1), PAGE) })
       let lastSeq = first.items[0]?.seq ?? 0
+      options.onStart?.(lastSeq)
       if (backlog > 0) yield* first.items.slice(0, backlog).reverse()
       const aborted = () => options.signal?.aborted === true
       let wait = interval
