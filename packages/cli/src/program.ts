@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { IdpApiError } from '@sentryagent/client'
 import { registerAgents } from './commands/agents.js'
@@ -20,8 +21,8 @@ import { registerWhoami } from './commands/whoami.js'
 import { CliError, EXIT_CODES, type ExitCode } from './exit-codes.js'
 import type { CliIo } from './output.js'
 
-/** The CLI's version (kept equal to the package version by the fixed versioning of the repo). */
-export const CLI_VERSION = '0.1.0'
+/** The CLI's version: its package's (`src/` and `dist/` both sit next to `package.json`). */
+export const CLI_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** Builds the command tree writing to `io`. */
 export function createProgram(io: CliIo): Command {

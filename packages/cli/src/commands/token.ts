@@ -1,7 +1,8 @@
 /**
  * `sentryagent token issue [--scope …] [--decode]`: an access token for the configured credentials.
  * Plain output is the token alone (for `$(sentryagent token issue)`); `--json` prints the token
- * response; `--decode` adds the header and claims.
+ * response; `--decode` adds the header and claims. `token introspect <token>` (RFC 7662, needs
+ * `tokens:read`) and `token revoke <token>` (RFC 7009) authenticate as the configured client.
  *
  * @module
  */
@@ -28,6 +29,26 @@ export function registerToken(program: Command, io: CliIo): void {
         print(io, ctx.json, { ...response, ...decoded }, () =>
           opts.decode === true ? `${response.access_token}\n\n${renderRecord(decoded)}` : `${response.access_token}\n`,
         )
+      }),
+    )
+
+  token
+    .command('introspect <token>')
+    .description('introspect a token (RFC 7662; needs tokens:read): active, subject, scope')
+    .action(
+      withContext(io, async (ctx, _o, [value]) => {
+        const result = await (await ctx.client()).tokens.introspect(String(value))
+        print(io, ctx.json, result, () => renderRecord(result))
+      }),
+    )
+
+  token
+    .command('revoke <token>')
+    .description('revoke a token (RFC 7009): rejected everywhere within a second')
+    .action(
+      withContext(io, async (ctx, _o, [value]) => {
+        await (await ctx.client()).tokens.revoke(String(value))
+        print(io, ctx.json, { revoked: true }, () => 'revoked\n')
       }),
     )
 }
