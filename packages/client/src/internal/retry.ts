@@ -40,6 +40,8 @@ export function parseRetryAfter(value: string | null, now: Date): number | undef
   if (value === null) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // HTTP-date (IMF-fixdate, or the obsolete RFC 850 / asctime forms) starts with the day name.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined
   const at = Date.parse(trimmed)
   if (Number.isNaN(at)) return undefined
   return Math.max(0, at - now.getTime())
