@@ -1,6 +1,7 @@
 /**
- * OAuth 2.0 authorization server metadata (RFC 8414), read from
- * `<url>/.well-known/oauth-authorization-server`.
+ * OAuth 2.0 authorization server metadata (RFC 8414), read from the well-known URI of the IdP's base
+ * URL: `https://host/.well-known/oauth-authorization-server` (for a base URL with a path, the path
+ * follows the well-known segment, RFC 8414 §3.1).
  *
  * @module
  */
@@ -25,7 +26,9 @@ export interface AuthorizationServerMetadata {
  * const meta = await discover('https://idp.example.com')
  */
 export async function discover(url: string, fetchImpl: typeof fetch = fetch): Promise<AuthorizationServerMetadata> {
-  const res = await fetchImpl(new URL('/.well-known/oauth-authorization-server', baseOf(url)), { headers: { accept: 'application/json' } })
+  const base = baseOf(url)
+  const path = base.pathname.replace(/\/+$/, '')
+  const res = await fetchImpl(new URL(`/.well-known/oauth-authorization-server${path}`, base.origin), { headers: { accept: 'application/json' } })
   if (!res.ok) throw await readApiError(res)
   const doc = (await res.json()) as Partial<AuthorizationServerMetadata>
   for (const field of ['issuer', 'token_endpoint', 'jwks_uri'] as const) {

@@ -139,26 +139,33 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   let introspector: TokenManager | undefined
   if (options.introspection !== undefined) introspector = createTokenManager({ url: options.url ?? options.issuer, ...options.introspection, fetch: fetchImpl, clock })
 
+  // Cached once they succeed; a failure is forgotten so that the next verification tries again.
   const metadata = (): Promise<AuthorizationServerMetadata> => {
-    meta ??= discover(options.url ?? options.issuer, fetchImpl).then((m) => {
-      // RFC 8414 §3.3: the metadata must name the issuer we expect.
-      if (m.issuer !== options.issuer) throw new TypeError(`discovery names issuer ${m.issuer}, expected ${options.issuer}`)
-      return m
-    })
-    meta.catch(() => (meta = undefined))
+    if (meta === undefined) {
+      const pending = discover(options.url ?? options.issuer, fetchImpl).then((m) => {
+        // RFC 8414 §3.3: the metadata must name the issuer we expect.
+        if (m.issuer !== options.issuer) throw new TypeError(`discovery names issuer ${m.issuer}, expected ${options.issuer}`)
+        return m
+      })
+      pending.catch(() => (meta = undefined))
+      meta = pending
+    }
     return meta
   }
 
   const jwks = () => {
-    keys ??= (options.jwksUri !== undefined ? Promise.resolve(options.jwksUri) : metadata().then((m) => m.jwks_uri)).then((uri) =>
-      createRemoteJWKSet(new URL(uri), {
-        cacheMaxAge: options.jwks?.cacheMaxAgeMs ?? 600_000,
-        cooldownDuration: options.jwks?.cooldownMs ?? 30_000,
-        timeoutDuration: options.jwks?.timeoutMs ?? 5_000,
-        [customFetch]: (url, init) => fetchImpl(url, init),
-      }),
-    )
-    keys.catch(() => (keys = undefined))
+    if (keys === undefined) {
+      const pending = (options.jwksUri !== undefined ? Promise.resolve(options.jwksUri) : metadata().then((m) => m.jwks_uri)).then((uri) =>
+        createRemoteJWKSet(new URL(uri), {
+          cacheMaxAge: options.jwks?.cacheMaxAgeMs ?? 600_000,
+          cooldownDuration: options.jwks?.cooldownMs ?? 30_000,
+          timeoutDuration: options.jwks?.timeoutMs ?? 5_000,
+          [customFetch]: (url, init) => fetchImpl(url, init),
+        }),
+      )
+      pending.catch(() => (keys = undefined))
+      keys = pending
+    }
     return keys
   }
 
