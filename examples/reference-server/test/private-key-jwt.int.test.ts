@@ -2,7 +2,7 @@
  * `private_key_jwt` (RFC 7523) end to end (issue 4): an agent with no client secret obtains a token
  * through openid-client; the very same assertion replayed is `invalid_client`, and so are
  * assertions signed by a removed key, by another agent's key, with `alg: none` or HS256, for a wrong
- * `aud`, expired, or living too long. Key-bound tokens die with their key; failures are audited.
+ * `aud` or one audience among several, issued in the future, expired, or living too long. Key-bound tokens die with their key; failures are audited.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
@@ -53,14 +53,19 @@ describe.each(TARGETS)('private_key_jwt on $name', (target) => {
     return { kid: String(res.body?.['kid']), privateKey: (await importJWK(privateJwk, 'ES256')) as CryptoKey }
   }
 
-  const assertion = (agentId: string, key: CryptoKey, kid: string | undefined, claims: { aud?: string; exp?: number; iss?: string } = {}) => {
+  const assertion = (
+    agentId: string,
+    key: CryptoKey,
+    kid: string | undefined,
+    claims: { aud?: string | string[]; exp?: number; iss?: string; iat?: number } = {},
+  ) => {
     const now = Math.floor(Date.now() / 1000)
     return new SignJWT({ jti: randomUUID() })
       .setProtectedHeader({ alg: 'ES256', ...(kid === undefined ? {} : { kid }) })
       .setIssuer(claims.iss ?? agentId)
       .setSubject(agentId)
       .setAudience(claims.aud ?? server.url)
-      .setIssuedAt(now)
+      .setIssuedAt(claims.iat ?? now)
       .setExpirationTime(claims.exp ?? now + 60)
       .sign(key)
   }
@@ -157,6 +162,25 @@ describe.each(TARGETS)('private_key_jwt on $name', (target) => {
     const reasons = (audit.body?.['items'] as { details: { reason: string } }[]).map((e) => e.details.reason)
     // iss ≠ sub names no agent reliably: that failure is logged, not written to any organization's log.
     expect(reasons).toEqual(expect.arrayContaining(['alg_not_allowed', 'bad_claim_aud', 'assertion_expired', 'assertion_lifetime_too_long']))
+  })
+
+  it('requires this server as the only audience and an iat no more than 60 s ahead (RFC 7523bis)', async () => {
+    const { agentId, kid, privateKey } = await keyedAgent()
+    const now = Math.floor(Date.now() / 1000)
+    // Addressed to this server AND another party: could be replayed from (or to) it.
+    expectInvalidClient(await present(agentId, await assertion(agentId, privateKey, kid, { aud: [server.url, 'http://evil.example'] })))
+    expectInvalidClient(await present(agentId, await assertion(agentId, privateKey, kid, { aud: ['http://evil.example', `${server.url}/oauth2/token`] })))
+    expectInvalidClient(await present(agentId, await assertion(agentId, privateKey, kid, { aud: [] })))
+    // Issued a year from now (with an exp that alone would be acceptable).
+    expectInvalidClient(await present(agentId, await assertion(agentId, privateKey, kid, { iat: now + 365 * 86_400 })))
+    expectInvalidClient(await present(agentId, await assertion(agentId, privateKey, kid, { iat: now + 120 })))
+    const audit = await http.call('GET', `/api/v1/audit?action=auth.failed&agentId=${agentId}&limit=100`, tenantToken)
+    const reasons = (audit.body?.['items'] as { details: { reason: string } }[]).map((e) => e.details.reason)
+    expect(reasons).toEqual(expect.arrayContaining(['bad_claim_aud', 'iat_in_future']))
+    // A one-element array, either accepted value, and a client clock slightly ahead all still work.
+    expect((await present(agentId, await assertion(agentId, privateKey, kid, { aud: [server.url] }))).status).toBe(200)
+    expect((await present(agentId, await assertion(agentId, privateKey, kid, { aud: [`${server.url}/oauth2/token`] }))).status).toBe(200)
+    expect((await present(agentId, await assertion(agentId, privateKey, kid, { iat: now + 30 }))).status).toBe(200)
   })
 
   it('a suspended agent cannot authenticate with its key', async () => {

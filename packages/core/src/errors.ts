@@ -57,6 +57,8 @@ export const ERROR_CODES = defineErrorCodes({
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', oauth: 'invalid_request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests', oauth: 'invalid_request' },
   TIER_LIMIT_EXCEEDED: { status: 429, title: 'Plan limit exceeded', oauth: 'invalid_request' },
+  // A count, not a window: waiting does not help, so no Retry-After (SPEC §11).
+  AGENT_LIMIT_REACHED: { status: 403, title: 'Agent limit reached', oauth: 'invalid_request' },
   CONFIG_INVALID: { status: 500, title: 'Invalid configuration', oauth: 'server_error', expose: false },
   INTERNAL: { status: 500, title: 'Internal server error', oauth: 'server_error', expose: false },
   DEPENDENCY_UNAVAILABLE: {

@@ -73,6 +73,7 @@ export type {
   SigningKeyRecord,
 } from './model.js'
 export * as schemas from './schemas.js'
+export { assertAuthorityOver, hasAuthorityOver } from './authz/authority.js'
 export { agentDid, didWebHost } from './views.js'
 
 // agent keys, private_key_jwt, DIDs, cards, marketplace, compliance

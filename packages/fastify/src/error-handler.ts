@@ -25,6 +25,14 @@ function challengeHeaders(e: IdpError<string>, oauth: boolean): Record<string, s
   return headers
 }
 
+/**
+ * Codes that refuse on a count, not a rate (SPEC §11: the plan's agent cap). Waiting does not help,
+ * so their responses carry neither `Retry-After` nor the request-quota `RateLimit-*` headers the
+ * rate limiter set earlier, which a client would read as throttling.
+ */
+const COUNT_LIMIT_CODES = new Set(['AGENT_LIMIT_REACHED'])
+const QUOTA_HEADERS = ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const
+
 /** The path of the request without its query string, which may carry secrets. */
 const instanceOf = (req: FastifyRequest): string => req.url.split('?', 1)[0] ?? '/'
 
@@ -36,6 +44,7 @@ const instanceOf = (req: FastifyRequest): string => req.url.split('?', 1)[0] ?? 
  */
 export function sendError(e: IdpError<string>, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = req.routeOptions.config.oauth === true
+  if (COUNT_LIMIT_CODES.has(e.code)) for (const name of QUOTA_HEADERS) reply.removeHeader(name)
   reply.status(e.status).headers(challengeHeaders(e, oauth))
   // Serialized here rather than through the route's response schema, so that no field is dropped.
   if (oauth) return reply.type('application/json; charset=utf-8').send(JSON.stringify(toOAuthError(e)))

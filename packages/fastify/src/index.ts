@@ -15,6 +15,7 @@ export { idpErrorHandler, idpNotFoundHandler, sendError } from './error-handler.
 export { fromFastifyError } from './from-fastify-error.js'
 export { authenticateRequest, bearerToken } from './bearer-hook.js'
 export { requireContext, toOAuthRequest } from './request-context.js'
+export { noStore } from './no-store.js'
 export { createValidatorCompiler } from './validator-compiler.js'
 export { createIdpMetrics } from './metrics.js'
 export type { IdpMetrics, PoolStatsSource } from './metrics.js'

@@ -85,13 +85,15 @@ export function createAgentRepository(db: Kysely<Database>): AgentRepository {
         if (inserted === undefined) throw new IdpError('CONFLICT', EMAIL_TAKEN)
       }),
 
-    find: (organizationId, agentId) =>
+    find: (organizationId, agentId, options) =>
       guard(async () => {
         const row = await db
           .selectFrom('agents')
           .selectAll()
           .where('organization_id', '=', organizationId)
           .where('agent_id', '=', agentId)
+          // A row lock until the surrounding transaction ends (the port's `forUpdate` contract).
+          .$if(options?.forUpdate === true, (q) => q.forUpdate())
           .executeTakeFirst()
         return row === undefined ? null : toAgent(row)
       }),

@@ -7,15 +7,22 @@
 import type { AddAgentKeyBody, AgentKeyWithPrivateView } from '../agent-identity-schemas.js'
 import { AddAgentKeyBody as AddAgentKeyBodySchema } from '../agent-identity-schemas.js'
 import { withAudit } from '../audit/with-audit.js'
+import { assertAuthorityOver, loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../idp.js'
+import type { Agent } from '../model.js'
 import { validate } from '../internal/validate.js'
 import { agentKeyView } from './agent-key-view.js'
 import { generateAgentKeyPair, normalizePublicJwk } from './public-jwk.js'
 import { storeAgentKey } from './store-agent-key.js'
+
+function assertWritable(ctx: RequestContext, agent: Agent): void {
+  assertAuthorityOver(ctx, agent)
+  if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'A decommissioned agent cannot get new keys')
+}
 
 /**
  * Adds a key to an agent of the caller's organization.
@@ -23,6 +30,7 @@ import { storeAgentKey } from './store-agent-key.js'
  * @example
  * const { kid } = await idp.agentKeys.add(ctx, agentId, { publicJwk })
  * const { privateJwk } = await idp.agentKeys.add(ctx, agentId, {})   // generated, shown once
+ * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over the agent (SPEC §2).
  * @throws {IdpError} NOT_FOUND (also for other organizations' agents); VALIDATION_ERROR for an
  *   unacceptable JWK; CONFLICT for a decommissioned agent, a kid already used or too many keys.
  */
@@ -34,8 +42,8 @@ export async function addAgentKey(
 ): Promise<AgentKeyWithPrivateView> {
   requireScope(ctx, 'agents:write')
   const body = validate(AddAgentKeyBodySchema, input)
-  const agent = await loadAgent(deps, ctx, agentId)
-  if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'A decommissioned agent cannot get new keys')
+  // Refuse early, before a key pair is generated; the decisive check runs again under the row lock.
+  assertWritable(ctx, await loadAgent(deps, ctx, agentId))
   if (body.publicJwk !== undefined && body.alg !== undefined) {
     throw new IdpError('VALIDATION_ERROR', 'alg applies to generated keys only; put it in publicJwk', {
       errors: [{ field: '/alg', message: 'not allowed together with publicJwk' }],
@@ -51,15 +59,19 @@ export async function addAgentKey(
     privateJwk = pair.privateJwk
   }
   const publicJwk = jwk
-  const key = await withAudit(deps, (tx, audit) =>
-    storeAgentKey(tx, audit, {
+  // The key is prepared outside the transaction (generation can be slow for RSA), so the agent's
+  // row stays locked only for the check and the insert.
+  const key = await withAudit(deps, async (tx, audit) => {
+    const agent = await loadAgentToChange(deps, ctx, tx, agentId)
+    assertWritable(ctx, agent)
+    return storeAgentKey(tx, audit, {
       agent,
       jwk: publicJwk,
       generated: privateJwk !== undefined,
       actor: ctx.auth.agentId,
       ip: ctx.ip,
       now: deps.clock(),
-    }),
-  )
+    })
+  })
   return privateJwk === undefined ? agentKeyView(key) : { ...agentKeyView(key), privateJwk }
 }

@@ -7,6 +7,7 @@
  */
 import type { AgentKeyView } from '../agent-identity-schemas.js'
 import { withAudit } from '../audit/with-audit.js'
+import { loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
@@ -28,11 +29,12 @@ export async function listAgentKeys(deps: Deps, ctx: RequestContext, agentId: st
 /**
  * Removes an active key.
  * @throws {IdpError} NOT_FOUND when the agent or an active key `kid` of it is not found.
+ * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over the agent (SPEC §2).
  */
 export async function removeAgentKey(deps: Deps, ctx: RequestContext, agentId: string, kid: string): Promise<void> {
   requireScope(ctx, 'agents:write')
-  const agent = await loadAgent(deps, ctx, agentId)
   await withAudit(deps, async (tx, audit) => {
+    const agent = await loadAgentToChange(deps, ctx, tx, agentId)
     const removed = await tx.agentKeys.remove(agent.organizationId, agent.agentId, kid, deps.clock())
     if (removed === null) throw new IdpError('NOT_FOUND', 'Key not found')
     await audit({

@@ -16,7 +16,7 @@ import { agentView } from '../views.js'
 /**
  * `POST /agents` (agents:write). The organization is the caller's; `organizationId` in the body is
  * honoured for platform administrators only. Scopes default to none and cannot exceed the caller's.
- * @throws {IdpError} CONFLICT for a duplicate email in the organization; TIER_LIMIT_EXCEEDED at the plan's agent limit.
+ * @throws {IdpError} CONFLICT for a duplicate email in the organization; AGENT_LIMIT_REACHED (403) at the plan's agent limit.
  */
 export async function registerAgent(deps: Deps, ctx: RequestContext, input: RegisterAgentBody): Promise<AgentView> {
   requireScope(ctx, 'agents:write')
@@ -49,7 +49,10 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
     if (org === null) throw organizationNotFound()
     assertGrantable(ctx, scopes, await isPlatformOrganization(tx, organizationId))
     if (org.maxAgents !== null && (await tx.agents.countLive(organizationId)) >= org.maxAgents) {
-      throw new IdpError('TIER_LIMIT_EXCEEDED', `The ${org.planTier} plan allows ${org.maxAgents} agents`)
+      throw new IdpError(
+        'AGENT_LIMIT_REACHED',
+        `The ${org.planTier} plan allows ${org.maxAgents} agents; decommission one or upgrade the plan`,
+      )
     }
     await tx.agents.insert(agent)
     await audit({

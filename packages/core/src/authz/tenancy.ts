@@ -17,15 +17,23 @@ export const PLATFORM_SLUG = 'platform'
 
 export const agentNotFound = () => new IdpError('NOT_FOUND', 'Agent not found')
 
-/** The organization an agent id is addressed in, for this caller. */
-export async function organizationForAgent(deps: Deps, ctx: RequestContext, agentId: string): Promise<string> {
+/**
+ * The organization an agent id is addressed in, for this caller. Inside a transaction, pass its
+ * `tx`: PGlite has one connection, which a query outside the open transaction would wait for forever.
+ */
+export async function organizationForAgent(
+  deps: Deps,
+  ctx: RequestContext,
+  agentId: string,
+  tx: StorageTx = deps.storage,
+): Promise<string> {
   if (!isPlatformAdmin(ctx)) return ctx.auth.organizationId
-  return (await deps.storage.agents.ownerOf(agentId)) ?? ctx.auth.organizationId
+  return (await tx.agents.ownerOf(agentId)) ?? ctx.auth.organizationId
 }
 
 /** Loads an agent visible to the caller. @throws {IdpError} NOT_FOUND */
 export async function loadAgent(deps: Deps, ctx: RequestContext, agentId: string, tx: StorageTx = deps.storage): Promise<Agent> {
-  const orgId = await organizationForAgent(deps, ctx, agentId)
+  const orgId = await organizationForAgent(deps, ctx, agentId, tx)
   const agent = await tx.agents.find(orgId, agentId)
   if (agent === null) throw agentNotFound()
   return agent

@@ -1,6 +1,6 @@
 import { withAudit, type RecordAudit } from '../audit/with-audit.js'
+import { loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'
-import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../idp.js'
@@ -14,6 +14,7 @@ import { newClientId, newClientSecret } from './client-secret.js'
 
 /**
  * `POST /agents/{id}/credentials` (agents:write). The secret is returned here and never again.
+ * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over the agent (SPEC §2).
  * @throws {IdpError} CONFLICT for a decommissioned agent; VALIDATION_ERROR for a past `expiresAt`.
  */
 export async function generateCredential(
@@ -24,18 +25,19 @@ export async function generateCredential(
 ): Promise<CredentialWithSecretView> {
   requireScope(ctx, 'agents:write')
   const body = validate(CreateCredentialBody, input)
-  const agent = await loadAgent(deps, ctx, agentId)
-  if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'The agent is decommissioned')
-  const now = deps.clock()
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt)
-  if (expiresAt !== null && expiresAt <= now) {
-    throw new IdpError('VALIDATION_ERROR', 'expiresAt must be in the future', {
-      errors: [{ field: '/expiresAt', message: 'must be in the future' }],
-    })
-  }
-  const { credential, secret } = newCredential(deps, agent.organizationId, agentId, { expiresAt })
-  await withAudit(deps, (tx, audit) => insertCredential(tx, audit, credential, ctx.auth.agentId, ctx.ip))
-  return { ...credentialView(credential), clientSecret: secret }
+  return withAudit(deps, async (tx, audit) => {
+    const agent = await loadAgentToChange(deps, ctx, tx, agentId)
+    if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'The agent is decommissioned')
+    if (expiresAt !== null && expiresAt <= deps.clock()) {
+      throw new IdpError('VALIDATION_ERROR', 'expiresAt must be in the future', {
+        errors: [{ field: '/expiresAt', message: 'must be in the future' }],
+      })
+    }
+    const { credential, secret } = newCredential(deps, agent.organizationId, agentId, { expiresAt })
+    await insertCredential(tx, audit, credential, ctx.auth.agentId, ctx.ip)
+    return { ...credentialView(credential), clientSecret: secret }
+  })
 }
 
 /** A new credential record and its secret (shown once). Used by generation and bootstrap. */

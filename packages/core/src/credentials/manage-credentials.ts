@@ -1,4 +1,5 @@
 import { withAudit } from '../audit/with-audit.js'
+import { loadAgentToChange } from '../authz/authority.js'
 import { requireScope } from '../authz/scopes.js'
 import { loadAgent } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
@@ -28,6 +29,7 @@ export async function listCredentials(deps: Deps, ctx: RequestContext, agentId: 
 /**
  * `POST /agents/{id}/credentials/{cid}/rotate` (agents:write): a new secret replaces the old one,
  * and the generation bump rejects every token issued under the old secret.
+ * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over the agent (SPEC §2).
  * @throws {IdpError} CONFLICT for a revoked credential.
  */
 export async function rotateCredential(
@@ -37,11 +39,11 @@ export async function rotateCredential(
   credentialId: string,
 ): Promise<CredentialWithSecretView> {
   requireScope(ctx, 'agents:write')
-  const agent = await loadAgent(deps, ctx, agentId)
-  if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'The agent is decommissioned')
-  const orgId = agent.organizationId
   const { secret, hash } = newClientSecret()
   const updated = await withAudit(deps, async (tx, audit) => {
+    const agent = await loadAgentToChange(deps, ctx, tx, agentId)
+    if (agent.status === 'decommissioned') throw new IdpError('CONFLICT', 'The agent is decommissioned')
+    const orgId = agent.organizationId
     const c = await loadCredential(tx, orgId, agentId, credentialId)
     if (c.status !== 'active') throw new IdpError('CONFLICT', 'A revoked credential cannot be rotated')
     const row = await tx.credentials.update(orgId, credentialId, {
@@ -63,12 +65,15 @@ export async function rotateCredential(
   return { ...credentialView(updated), clientSecret: secret }
 }
 
-/** `DELETE /agents/{id}/credentials/{cid}` (agents:write): revokes; revoking twice is a no-op. */
+/**
+ * `DELETE /agents/{id}/credentials/{cid}` (agents:write): revokes; revoking twice is a no-op.
+ * @throws {IdpError} INSUFFICIENT_SCOPE when the caller lacks authority over the agent (SPEC §2).
+ */
 export async function revokeCredential(deps: Deps, ctx: RequestContext, agentId: string, credentialId: string): Promise<void> {
   requireScope(ctx, 'agents:write')
-  const agent = await loadAgent(deps, ctx, agentId)
-  const orgId = agent.organizationId
   await withAudit(deps, async (tx, audit) => {
+    const agent = await loadAgentToChange(deps, ctx, tx, agentId)
+    const orgId = agent.organizationId
     const c = await loadCredential(tx, orgId, agentId, credentialId)
     if (c.status === 'revoked') return
     const now = deps.clock()

@@ -6,6 +6,7 @@
  * @module
  */
 import { withAudit } from '../audit/with-audit.js'
+import { assertAuthorityOver } from '../authz/authority.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { RequestContext } from '../idp.js'
@@ -13,8 +14,8 @@ import { actingAgentId, chainSummary } from './delegation-chain.js'
 
 /**
  * Revokes `chainId` and its descendants. Allowed to a delegator anywhere along the chain (the link's
- * own delegator or an upstream one) and to holders of `agents:write` in the organization. Revoking a
- * revoked link is a no-op.
+ * own delegator or an upstream one) and to holders of `agents:write` in the organization who have
+ * authority (SPEC §2) over every delegator along the chain. Revoking a revoked link is a no-op.
  *
  * @example
  * await idp.delegation.revoke(ctx, chainId)
@@ -28,8 +29,15 @@ export async function revokeDelegation(deps: Deps, ctx: RequestContext, chainId:
     const lineage = await tx.delegations.lineage(orgId, chainId)
     if (lineage.at(-1)?.chainId !== chainId) throw new IdpError('NOT_FOUND', 'Delegation not found')
     const isDelegator = lineage.some((d) => d.delegatorAgentId === caller)
-    if (!isDelegator && !ctx.auth.scopes.includes('agents:write')) {
-      throw new IdpError('INSUFFICIENT_SCOPE', 'Only a delegator of this chain or an agents:write holder may revoke it')
+    if (!isDelegator) {
+      if (!ctx.auth.scopes.includes('agents:write')) {
+        throw new IdpError('INSUFFICIENT_SCOPE', 'Only a delegator of this chain or an agents:write holder may revoke it')
+      }
+      // Revoking someone else's delegation acts on the agents that delegated (SPEC §2).
+      for (const delegatorId of new Set(lineage.map((d) => d.delegatorAgentId))) {
+        const delegator = await tx.agents.find(orgId, delegatorId, { forUpdate: true })
+        if (delegator !== null) assertAuthorityOver(ctx, delegator)
+      }
     }
     const revoked = await tx.delegations.revokeCascade(orgId, chainId, deps.clock())
     if (revoked.length === 0) return

@@ -1,7 +1,7 @@
 /**
  * `POST /oauth2/introspect` (RFC 7662). The caller authenticates as a client whose agent holds
  * `tokens:read`. Tokens of other organizations, expired, revoked or of inactive subjects are
- * `{ active: false }`, indistinguishable from garbage.
+ * `{ active: false }`, indistinguishable from garbage. `token_type_hint` never narrows the search.
  *
  * @module
  */
@@ -18,8 +18,11 @@ export async function introspectToken(deps: Deps, req: OAuthRequest): Promise<In
   if (!agent.scopes.includes('tokens:read')) {
     throw new IdpError('INSUFFICIENT_SCOPE', 'Introspection requires the tokens:read scope')
   }
-  const hint = param(req, 'token_type_hint')
-  if (hint !== undefined && hint !== 'access_token') return { active: false }
+  // `token_type_hint` is only a hint: RFC 7662 §2.1 has the server extend its search to every type
+  // it issues when the hinted one does not match. This server issues access tokens only, so every
+  // token is looked up as one whatever the hint says. The hint is read only so that a repeated
+  // parameter is still refused (RFC 6749 §3.2).
+  param(req, 'token_type_hint')
   const claims = await verifyAccessTokenSignature(deps, token)
   if (claims === null || claims.organization_id !== agent.organizationId) return { active: false }
   if (!(await isTokenLive(deps, claims))) return { active: false }

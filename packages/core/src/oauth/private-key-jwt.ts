@@ -1,8 +1,9 @@
 /**
  * `private_key_jwt` client authentication (RFC 7523 §2.2, OIDC Core §9): the agent signs a JWT with
  * one of its registered keys. The client id is the agent id: `iss` = `sub` = agent id, `aud` = the
- * issuer or the token endpoint URL, `exp` at most {@link ASSERTION_MAX_LIFETIME_SECONDS} ahead, and
- * `jti` single-use (replay cache in the ephemeral store until the assertion expires). Only ES256,
+ * issuer or the token endpoint URL as the only audience (RFC 7523bis), `exp` at most
+ * {@link ASSERTION_MAX_LIFETIME_SECONDS} ahead, `iat` (when present) at most
+ * {@link IAT_MAX_FUTURE_SECONDS} ahead, and `jti` single-use (replay cache in the ephemeral store until the assertion expires). Only ES256,
  * EdDSA, RS256 and PS256 are accepted, and only with the algorithm the key was registered for, so
  * `alg: none` and HMAC with a public key as secret never verify. Every failure is the same
  * `invalid_client`; failures for a known agent are audited as `auth.failed`.
@@ -24,6 +25,19 @@ export const ASSERTION_MAX_LIFETIME_SECONDS = 300
 /** Tolerated clock difference with the client, in seconds. */
 const CLOCK_TOLERANCE_SECONDS = 30
 const MAX_JTI_LENGTH = 256
+
+/** How far in the future an assertion's `iat` may be (client clock ahead of ours), in seconds. */
+export const IAT_MAX_FUTURE_SECONDS = 60
+
+/**
+ * RFC 7523bis: the audience is this server alone — one value (a string, or an array of exactly
+ * one), equal to the issuer or the token endpoint. An assertion also addressed to another party
+ * could have been replayed from (or to) it.
+ */
+function isOwnSingleAudience(deps: Deps, aud: string | string[] | undefined): boolean {
+  const only = Array.isArray(aud) ? (aud.length === 1 ? aud[0] : undefined) : aud
+  return only === deps.opts.issuer || only === `${deps.opts.issuer}/oauth2/token`
+}
 
 /** Ephemeral-store key of a used assertion `jti`, per agent (RFC 7523 §3 item 7). */
 export const assertionJtiKey = (agentId: string, jti: string) => `agentidp:jti:${agentId}:${jti}`
@@ -107,6 +121,8 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
     const nowSeconds = Math.floor(now.getTime() / 1000)
     const exp = result.exp ?? 0
     if (exp - nowSeconds > ASSERTION_MAX_LIFETIME_SECONDS) throw reject('assertion_lifetime_too_long')
+    if (!isOwnSingleAudience(deps, result.aud)) throw reject('bad_claim_aud')
+    if (result.iat !== undefined && result.iat - nowSeconds > IAT_MAX_FUTURE_SECONDS) throw reject('iat_in_future')
     const jti = result.jti ?? ''
     if (jti === '' || jti.length > MAX_JTI_LENGTH) throw reject('bad_jti')
     const [agent, org] = await Promise.all([

@@ -65,8 +65,14 @@ export interface AgentFilter {
 export interface AgentRepository {
   /** @throws {IdpError} CONFLICT when the email is already used in the organization. */
   insert(agent: Agent): Promise<void>
-  /** `null` when absent OR owned by another organization. */
-  find(organizationId: string, agentId: string): Promise<Agent | null>
+  /**
+   * `null` when absent OR owned by another organization. With `forUpdate` inside a transaction, the
+   * row is locked until the transaction ends: a concurrent `update` of this agent (or another
+   * `forUpdate` read) waits, so a check made on the returned row cannot go stale before the
+   * transaction's writes commit (the authority rule relies on it). Memory storage runs transactions
+   * one at a time, which gives the same guarantee.
+   */
+  find(organizationId: string, agentId: string, options?: { forUpdate?: boolean }): Promise<Agent | null>
   /**
    * The organization that owns `agentId`, or `null`. The only unscoped agent lookup: core calls it
    * solely for platform administrators, after checking the `admin:orgs` scope, to serve the public

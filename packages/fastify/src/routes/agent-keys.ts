@@ -7,6 +7,7 @@
  */
 import { schemas } from '@sentryagent/core'
 import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify'
+import { noStore } from '../no-store.js'
 import { requireContext } from '../request-context.js'
 import { idParams, noContent, problemResponses } from '../route-schemas.js'
 
@@ -46,7 +47,7 @@ export const agentKeyRoutes: FastifyPluginAsync = async (app) => {
     async (req, reply) => {
       const key = await app.idp.agentKeys.add(requireContext(req), req.params.agentId, req.body)
       // The response may carry a private key: never let a cache keep it.
-      return reply.code(201).header('cache-control', 'no-store').send(key)
+      return noStore(reply).code(201).send(key)
     },
   )
 

@@ -1,12 +1,13 @@
 /**
  * Credential routes, SPEC §5: generate, list, rotate and revoke an agent's client credentials. The
- * client secret appears only in the responses of generate and rotate; the response schemas of the
- * other routes cannot serialize it.
+ * client secret appears only in the responses of generate and rotate, which no cache may keep; the
+ * response schemas of the other routes cannot serialize it.
  *
  * @module
  */
 import { schemas } from '@sentryagent/core'
 import type { FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify'
+import { noStore } from '../no-store.js'
 import { requireContext } from '../request-context.js'
 import { idParams, noContent, problemResponses } from '../route-schemas.js'
 
@@ -40,7 +41,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const cred = await app.idp.credentials.generate(requireContext(req), req.params.agentId, req.body)
-      return reply.code(201).send(cred)
+      return noStore(reply).code(201).send(cred)
     },
   )
 
@@ -75,7 +76,10 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: schemas.CredentialWithSecretView, ...problemResponses },
       },
     },
-    async (req) => app.idp.credentials.rotate(requireContext(req), req.params.agentId, req.params.credentialId),
+    async (req, reply) => {
+      const cred = await app.idp.credentials.rotate(requireContext(req), req.params.agentId, req.params.credentialId)
+      return noStore(reply).send(cred)
+    },
   )
 
   app.delete<{ Params: { agentId: string; credentialId: string } }>(

@@ -9,6 +9,7 @@
  */
 import { schemas } from '@sentryagent/core'
 import type { FastifyPluginAsync } from 'fastify'
+import { noStore } from '../no-store.js'
 import { requireContext } from '../request-context.js'
 import { idParams, noContent, problemResponses } from '../route-schemas.js'
 
@@ -31,7 +32,7 @@ export const delegationRoutes: FastifyPluginAsync<DelegationRoutesOptions> = asy
   app.removeContentTypeParser(['text/plain'])
   // Responses carry bearer-equivalent delegation tokens: never cache them.
   app.addHook('onSend', async (_req, reply, payload) => {
-    void reply.header('cache-control', 'no-store')
+    noStore(reply)
     return payload
   })
 

@@ -8,6 +8,7 @@
  */
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsync } from 'fastify'
+import { noStore } from '../no-store.js'
 import { toOAuthRequest } from '../request-context.js'
 import { formParams, oauthErrorResponses, openObject, TokenResponseSchema } from '../route-schemas.js'
 
@@ -36,7 +37,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   await app.register(formbody)
   // RFC 6749 §5.1 and RFC 7662 §4: responses carrying tokens or token metadata must not be cached.
   app.addHook('onSend', async (_req, reply, payload) => {
-    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    noStore(reply)
     return payload
   })
 

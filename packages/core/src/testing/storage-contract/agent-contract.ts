@@ -9,6 +9,15 @@ import type { Agent } from '../../model.js'
 import type { AgentFilter, Storage } from '../../ports/storage.js'
 import { at, byCreatedAtThen, collectPages, expectIdpError, newAgent } from './records.js'
 
+/** A promise opened from outside. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open: () => void = () => undefined
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { open, opened }
+}
+
 const byAgentOrder = byCreatedAtThen<Agent>((a) => a.agentId)
 
 /** Registers the agent cases; `storage()` is the current test's fresh storage. */
@@ -55,6 +64,28 @@ export function agentContract(storage: () => Storage): void {
       await storage().agents.insert(agent)
       expect(await storage().agents.find(agent.organizationId, randomUUID())).toBeNull()
       expect(await storage().agents.find(randomUUID(), agent.agentId)).toBeNull()
+    })
+
+    it('find() with forUpdate holds the row until the transaction ends: a concurrent locked read sees the committed write', async () => {
+      const agent = newAgent(randomUUID(), { scopes: ['agents:read'] })
+      await storage().agents.insert(agent)
+      const locked = gate()
+      const release = gate()
+      const first = storage().transaction(async (tx) => {
+        expect(await tx.agents.find(agent.organizationId, agent.agentId, { forUpdate: true })).toStrictEqual(agent)
+        locked.open()
+        await release.opened
+        await tx.agents.update(agent.organizationId, agent.agentId, { scopes: ['agents:read', 'admin:orgs'], updatedAt: at(900) })
+      })
+      await locked.opened
+      const second = storage().transaction((tx) => tx.agents.find(agent.organizationId, agent.agentId, { forUpdate: true }))
+      // Give the second transaction every chance to read before the first one writes: without the
+      // lock it would see the old scopes (a check made on them would be stale). A waiting read never
+      // settles, hence the bounded wait; correctness does not depend on its length.
+      await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 250))])
+      release.open()
+      await first
+      expect((await second)?.scopes).toStrictEqual(['agents:read', 'admin:orgs'])
     })
 
     it('ownerOf() returns the owning organization or null', async () => {
