@@ -96,6 +96,33 @@ describe('@sentryagent/client against the reference server', () => {
     expect(await tokensIssued(auditor, credential.clientId)).toBe(2)
   })
 
+  it('keeps a still-valid token when a refresh inside the margin fails, and fails once it expired', async () => {
+    let now = new Date()
+    let tokenEndpointDown = false
+    const { credential } = await provisionAgent(admin, 'flaky', ['agents:read'])
+    const tokens = createTokenManager({
+      url: server.url,
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+      clock: () => now,
+      retry: { retries: 0 },
+      // The IdP's token endpoint becomes unreachable (the rest of the network is fine).
+      fetch: async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (tokenEndpointDown && url.endsWith('/oauth2/token')) throw new TypeError('fetch failed')
+        return fetch(input, init)
+      },
+    })
+    const first = await tokens.current()
+    tokenEndpointDown = true
+    now = new Date(first.refreshAt.getTime() + 1000)
+    expect(await tokens.getToken()).toBe(first.accessToken)
+    now = new Date(first.expiresAt.getTime() + 1000)
+    await expect(tokens.getToken()).rejects.toThrow('fetch failed')
+    tokenEndpointDown = false
+    expect(await tokens.getToken()).not.toBe(first.accessToken)
+  })
+
   it('recovers from a server-side revocation with exactly one refresh', async () => {
     const { client, auditor, credential, agent } = await agentWithAuditor('revoked')
     const revoked = await client.tokens.getToken()

@@ -3,7 +3,8 @@
  * one, refreshes it before it expires, and lets any number of concurrent callers share one request.
  *
  * - Refresh margin: a token is renewed once it is within `refreshMarginSeconds` (60) of its expiry
- *   (or half its lifetime, for very short-lived tokens).
+ *   (or half its lifetime, for very short-lived tokens); if that renewal fails, the token is still
+ *   used until it actually expires.
  * - Single flight: while a token request is in flight every caller awaits that same request, so
  *   100 concurrent calls on a cold manager make exactly one token request.
  * - Recovery: after a `401 invalid_token` (the token was revoked, the credential rotated…) callers
@@ -209,8 +210,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   const current = async (): Promise<CachedToken> => {
-    if (cached !== undefined && clock().getTime() < cached.refreshAt.getTime()) return cached
-    return singleFlight()
+    const held = cached
+    if (held !== undefined && clock().getTime() < held.refreshAt.getTime()) return held
+    try {
+      return await singleFlight()
+    } catch (err) {
+      // A proactive refresh that fails (IdP briefly unreachable) keeps the token while it is valid.
+      if (held !== undefined && cached === held && clock().getTime() < held.expiresAt.getTime()) return held
+      throw err
+    }
   }
 
   return {
