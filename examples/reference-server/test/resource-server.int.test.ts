@@ -121,8 +121,7 @@ describe('resource servers verifying IdP tokens', () => {
       await fastify.listen({ port: 0, host: '127.0.0.1' })
       const app = express()
       app.get('/reports', requireAgentToken({ verifier, realm: 'reports', requiredScopes: ['agents:read'] }), (req, res) => {
-        const token = (req as { agentToken?: { subject: string; act?: { sub: string } } }).agentToken
-        res.json({ subject: token?.subject, actor: token?.act?.sub ?? null })
+        res.json({ subject: req.agentToken?.subject, actor: req.agentToken?.act?.sub ?? null })
       })
       app.get('/admin', requireAgentToken({ verifier, realm: 'reports', requiredScopes: ['admin:orgs', 'agents:read'] }), (_req, res) => {
         res.json({ ok: true })

@@ -28,6 +28,18 @@ export interface ExpressGuardOptions {
   realm?: string
 }
 
+// Express users get `req.agentToken` typed on their `Request` (the `Express` namespace that
+// @types/express declares and merges; without Express it is an unused empty interface).
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- declaration merging with @types/express
+  namespace Express {
+    interface Request {
+      /** The verified access token, set by `requireAgentToken()`. */
+      agentToken?: VerifiedAccessToken
+    }
+  }
+}
+
 /** A request the guard let through. */
 export type AgentTokenRequest = IncomingMessage & { agentToken?: VerifiedAccessToken }
 
