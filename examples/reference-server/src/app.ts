@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
 import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
 import { createIdp, createMemoryStorage, type BootstrapResult, type Storage } from '@sentryagent/core'
-import sentryAgentIdp from '@sentryagent/fastify'
+import sentryAgentIdp, { idpServerOptions } from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -54,6 +54,8 @@ async function createStorage(config: ServerConfig, log: Logger): Promise<Storage
       connectionString: config.databaseUrl,
       poolSize: config.databasePoolSize,
       connectionTimeoutMs: config.databaseConnectionTimeoutMs,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      logger: log,
       ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
     })
   }
@@ -88,8 +90,9 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
   const app = Fastify({
     ...(tls === undefined ? {} : { serverFactory: ((handler) => createHttpsServer(tls, handler)) satisfies FastifyServerFactory }),
     loggerInstance: log as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    genReqId: requestIdGenerator(),
+    // SPEC §1 request ids (a client's X-Request-Id kept only when well formed) and problem+json
+    // for malformed URLs, which Fastify rejects before any route or hook runs.
+    ...idpServerOptions(requestIdGenerator()),
     trustProxy: config.ops.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -15,6 +15,7 @@
  * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
  * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
  * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
+ * | `DATABASE_QUERY_TIMEOUT_MS` | `5000` | bound on every statement: PostgreSQL cancels it (`statement_timeout`); with no reply 500 ms later (partition) the connection is discarded; the request answers 503 (0 = none) |
  * | `SENTRYAGENT_MASTER_KEY` | generated into `$DATA_DIR/master.key` | encrypts signing keys at rest (≥ 32 chars) |
  * | `SENTRYAGENT_BOOTSTRAP_CLIENT_ID` / `_SECRET` | generated | platform administrator client created on first start |
  * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
@@ -43,6 +44,8 @@ export interface ServerConfig {
   readonly databaseSchema: string | undefined
   readonly databasePoolSize: number
   readonly databaseConnectionTimeoutMs: number
+  /** Bound on each statement (`0` = none); see the adapter's `queryTimeoutMs`. */
+  readonly databaseQueryTimeoutMs: number
   readonly masterKey: string | undefined
   readonly bootstrapClientId: string | undefined
   readonly bootstrapClientSecret: string | undefined
@@ -114,13 +117,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ops,
     port,
     host: str('HOST') ?? '127.0.0.1',
-    issuer: issuer.replace(/\/+$/, ''),
+    issuer: issuer.replace(/(?<!\/)\/+$/, ''),
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,
     storage: storage === 'memory' ? 'memory' : 'pglite',
     databaseSchema: schema,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),
+    databaseQueryTimeoutMs: int('DATABASE_QUERY_TIMEOUT_MS', 5000, 0, 3_600_000),
     masterKey,
     bootstrapClientId,
     bootstrapClientSecret,

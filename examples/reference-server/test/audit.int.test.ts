@@ -78,12 +78,18 @@ describe.runIf(postgres !== undefined)('audit log tamper evidence on PostgreSQL'
     (await db.query<Row>('select * from audit_events where organization_id = $1 order by seq', [orgId])).rows
   const exportNdjson = async (token: string) => (await fetch(`${server.url}/api/v1/audit/export`, { headers: { authorization: `Bearer ${token}` } })).text()
   const parse = (ndjson: string) => ndjson.trim().split('\n').map((l) => JSON.parse(l) as AuditEvent & { timestamp: string })
-  const serverVerify = async (token: string) => (await http.call('GET', '/api/v1/audit/verify', token)).body!
+  const serverVerify = async (token: string, query = '') => (await http.call('GET', `/api/v1/audit/verify${query}`, token)).body!
+  /** `count` more events (agent updates) after the checkpoint. */
+  const moreEvents = async (t: { agentId: string; token: string }, count: number) => {
+    for (let i = 0; i < count; i++) await http.call('PATCH', `/api/v1/agents/${t.agentId}`, t.token, { description: `later ${i}` })
+  }
 
   it('an untouched log verifies online, offline and with the CLI', async () => {
     const t = await sealedTenant('audit-clean')
     expect(t.checkpoint).toMatchObject({ size: 9, organizationId: t.organizationId })
-    expect(await serverVerify(t.token)).toMatchObject({ verified: true, checkedCount: 9, headHash: t.checkpoint['headHash'] })
+    // Incremental (default): only the event the checkpoint seals is recomputed; full: all nine.
+    expect(await serverVerify(t.token)).toEqual({ verified: true, checkedCount: 1, headHash: t.checkpoint['headHash'], mode: 'incremental', checkpointSize: 9 })
+    expect(await serverVerify(t.token, '?full=true')).toEqual({ verified: true, checkedCount: 9, headHash: t.checkpoint['headHash'], mode: 'full', checkpointSize: 9 })
     const events = parse(await exportNdjson(t.token))
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect(await verifyAuditLog({ checkpoint: t.checkpoint as never, jwks: t.jwks, events })).toEqual({ verified: true, checkedCount: 9 })
@@ -106,43 +112,76 @@ describe.runIf(postgres !== undefined)('audit log tamper evidence on PostgreSQL'
     const proofTarget = events[3]!
     const proof = (await http.call('GET', `/api/v1/audit/events/${proofTarget.eventId}/proof`, t.token)).body!
     expect(await verifyAuditLog({ checkpoint: proof['checkpoint'] as never, jwks: t.jwks, events: proof['events'] as never, mode: 'none' })).toMatchObject({ verified: true })
+
+    // Events after the checkpoint are recomputed from its signed head; a range is always recomputed in full.
+    await moreEvents(t, 3)
+    expect(await serverVerify(t.token)).toMatchObject({ verified: true, checkedCount: 4, mode: 'incremental', checkpointSize: 9 })
+    expect(await serverVerify(t.token, '?from=2&to=5')).toMatchObject({ verified: true, checkedCount: 4, mode: 'full' })
   })
 
-  const tamperings: [string, (orgId: string) => Promise<void>][] = [
-    ['an updated field', async (org) => void (await db.query(`update audit_events set details = '{"forged":true}' where organization_id = $1 and seq = 4`, [org]))],
-    ['a deleted row', async (org) => void (await db.query('delete from audit_events where organization_id = $1 and seq = 4', [org]))],
+  /** Ways a database writer could tamper with event `seq` (and, for swaps, `seq + 1`). */
+  const tamperings: [string, (orgId: string, seq: number) => Promise<void>][] = [
+    ['an updated field', async (org, seq) => void (await db.query(`update audit_events set details = '{"forged":true}' where organization_id = $1 and seq = $2`, [org, seq]))],
+    ['a deleted row', async (org, seq) => void (await db.query('delete from audit_events where organization_id = $1 and seq = $2', [org, seq]))],
     [
       'two swapped rows',
-      async (org) => {
-        await db.query('update audit_events set seq = -4 where organization_id = $1 and seq = 4', [org])
-        await db.query('update audit_events set seq = 4 where organization_id = $1 and seq = 5', [org])
-        await db.query('update audit_events set seq = 5 where organization_id = $1 and seq = -4', [org])
+      async (org, seq) => {
+        await db.query('update audit_events set seq = -1 where organization_id = $1 and seq = $2', [org, seq])
+        await db.query('update audit_events set seq = $2 where organization_id = $1 and seq = $2 + 1', [org, seq])
+        await db.query('update audit_events set seq = $2 + 1 where organization_id = $1 and seq = -1', [org, seq])
       },
     ],
     [
       'an inserted forged row',
-      async (org) => {
-        const [r3] = (await db.query<Row>('select * from audit_events where organization_id = $1 and seq = 3', [org])).rows
-        await db.query('update audit_events set seq = seq + 1000 where organization_id = $1 and seq > 3', [org])
+      async (org, seq) => {
+        const [before] = (await db.query<Row>('select * from audit_events where organization_id = $1 and seq = $2 - 1', [org, seq])).rows
+        await db.query('update audit_events set seq = seq + 1000 where organization_id = $1 and seq >= $2', [org, seq])
         await db.query('update audit_events set seq = seq - 999 where organization_id = $1 and seq > 1000', [org])
-        const forged = { ...toEvent(r3!), eventId: crypto.randomUUID(), seq: 4, action: 'agent.updated', details: { forged: true }, prevHash: r3!.hash }
+        const forged = { ...toEvent(before!), eventId: crypto.randomUUID(), seq, action: 'agent.updated', details: { forged: true }, prevHash: before!.hash }
         const hash = computeAuditHash(forged, forged.prevHash)
         await db.query(
           `insert into audit_events (event_id, organization_id, seq, occurred_at, action, outcome, actor, agent_id, ip, details, prev_hash, hash)
-           values ($1, $2, 4, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [forged.eventId, org, forged.timestamp, forged.action, forged.outcome, forged.actor, forged.agentId, forged.ip, JSON.stringify(forged.details), forged.prevHash, hash],
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [forged.eventId, org, seq, forged.timestamp, forged.action, forged.outcome, forged.actor, forged.agentId, forged.ip, JSON.stringify(forged.details), forged.prevHash, hash],
         )
       },
     ],
   ]
 
-  it.each(tamperings)('GET /audit/verify detects %s', async (_name, tamper) => {
-    const t = await sealedTenant(`audit-${_name.replaceAll(' ', '-')}`)
-    await tamper(t.organizationId)
-    const result = await serverVerify(t.token)
-    expect(result).toMatchObject({ verified: false, brokenAtEventId: expect.any(String) })
+  it.each(tamperings)('GET /audit/verify?full=true detects %s before the checkpoint, and so does its holder', async (_name, tamper) => {
+    const t = await sealedTenant(`audit-full-${_name.replaceAll(' ', '-')}`)
+    await tamper(t.organizationId, 4)
+    expect(await serverVerify(t.token, '?full=true')).toMatchObject({ verified: false, mode: 'full', brokenAtEventId: expect.any(String) })
     const offline = await verifyAuditLog({ checkpoint: t.checkpoint as never, jwks: t.jwks, events: parse(await exportNdjson(t.token)) })
     expect(offline.verified).toBe(false)
+  })
+
+  it.each(tamperings)('GET /audit/verify (incremental) detects %s after the newest checkpoint', async (_name, tamper) => {
+    const t = await sealedTenant(`audit-incr-${_name.replaceAll(' ', '-')}`)
+    await moreEvents(t, 4) // seq 10–13, after the checkpoint of 9
+    await tamper(t.organizationId, 11)
+    expect(await serverVerify(t.token)).toMatchObject({ verified: false, mode: 'incremental', checkpointSize: 9, brokenAtEventId: expect.any(String) })
+    expect(await serverVerify(t.token, '?full=true')).toMatchObject({ verified: false })
+  })
+
+  it('incremental mode does not re-read events before the checkpoint: an edit there is caught by full mode (documented limit)', async () => {
+    const t = await sealedTenant('audit-before-checkpoint')
+    await db.query(`update audit_events set details = '{"forged":true}' where organization_id = $1 and seq = 4`, [t.organizationId])
+    // The sealed event and everything after it are intact, so the incremental check passes…
+    expect(await serverVerify(t.token)).toMatchObject({ verified: true, mode: 'incremental', checkpointSize: 9 })
+    // …the full check and the offline verifier do not.
+    const full = await serverVerify(t.token, '?full=true')
+    const [row4] = await rows(t.organizationId).then((r) => r.filter((e) => e.seq === '4'))
+    expect(full).toMatchObject({ verified: false, brokenAtEventId: row4!.event_id })
+    // Rewriting the chain from there on to hide the edit breaks the signed head instead: incremental catches that.
+    const events = (await rows(t.organizationId)).map(toEvent)
+    let prev = events[3]!.prevHash
+    for (const e of events.slice(3)) {
+      const hash = computeAuditHash(e, prev)
+      await db.query('update audit_events set prev_hash = $1, hash = $2 where event_id = $3', [prev, hash, e.eventId])
+      prev = hash
+    }
+    expect(await serverVerify(t.token)).toMatchObject({ verified: false, mode: 'incremental', brokenAtEventId: events[8]!.eventId })
   })
 
   it('a truncated tail is detected by the stored checkpoint and by a previously obtained one', async () => {

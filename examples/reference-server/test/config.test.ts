@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 3600,
       auditRetentionDays: 90,
       auditCheckpointIntervalSeconds: 300,
+      databaseQueryTimeoutMs: 5000,
       logLevel: 'info',
     })
     expect(Object.isFrozen(c)).toBe(true)
@@ -30,8 +31,9 @@ describe('loadConfig', () => {
       SENTRYAGENT_BOOTSTRAP_CLIENT_ID: 'admin',
       SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: 's'.repeat(32),
       LOG_LEVEL: 'warn',
+      DATABASE_QUERY_TIMEOUT_MS: '0',
     })
-    expect(c).toMatchObject({ port: 8080, issuer: 'https://idp.example.com', databaseSchema: 'idp', bootstrapClientId: 'admin', logLevel: 'warn' })
+    expect(c).toMatchObject({ port: 8080, issuer: 'https://idp.example.com', databaseSchema: 'idp', bootstrapClientId: 'admin', logLevel: 'warn', databaseQueryTimeoutMs: 0 })
   })
 
   it('lists every problem at once, and never echoes a secret', () => {
@@ -45,13 +47,14 @@ describe('loadConfig', () => {
         SENTRYAGENT_BOOTSTRAP_CLIENT_ID: 'admin',
         LOG_LEVEL: 'loud',
         AUDIT_RETENTION_DAYS: '-1',
+        DATABASE_QUERY_TIMEOUT_MS: '5s',
       })
     } catch (err) {
       error = err
     }
     expect(error).toBeInstanceOf(ConfigError)
     const problems = (error as ConfigError).problems.join('\n')
-    for (const name of ['PORT', 'ISSUER', 'DATABASE_URL', 'SENTRYAGENT_MASTER_KEY', 'SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET', 'LOG_LEVEL', 'AUDIT_RETENTION_DAYS']) {
+    for (const name of ['PORT', 'ISSUER', 'DATABASE_URL', 'SENTRYAGENT_MASTER_KEY', 'SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET', 'LOG_LEVEL', 'AUDIT_RETENTION_DAYS', 'DATABASE_QUERY_TIMEOUT_MS']) {
       expect(problems).toContain(name)
     }
     expect(problems).not.toContain('short-secret-value')

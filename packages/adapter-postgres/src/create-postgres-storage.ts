@@ -5,9 +5,10 @@
  * @module
  */
 import { IdpError, silentLogger, type Logger, type Storage } from '@sentryagent/core'
-import { CompiledQuery, Kysely, PostgresDialect, sql, type DatabaseConnection } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './database.js'
+import { createGuardedPool } from './internal/guarded-pool.js'
 import { createKyselyStorage } from './internal/create-kysely-storage.js'
 import { toStorageError } from './internal/storage-errors.js'
 import { migrateToLatest } from './migrations/index.js'
@@ -24,7 +25,16 @@ export interface PostgresStorageOptions {
   connectionTimeoutMs?: number | undefined
   /** How long an idle connection stays open. @default 30000 */
   idleTimeoutMs?: number | undefined
-  /** `statement_timeout` of every connection; a slower statement fails as DEPENDENCY_UNAVAILABLE. @default the server's */
+  /**
+   * Bound on every statement, in milliseconds; `0` = none. PostgreSQL cancels a statement running
+   * longer (`statement_timeout`); when no reply arrives at all within {@link QUERY_TIMEOUT_GRACE_MS}
+   * more (a network partition, lost packets), the query fails on the client side and its connection
+   * is discarded, never reused. Either way the call fails with DEPENDENCY_UNAVAILABLE. Migrations
+   * run without it.
+   * @default 5000
+   */
+  queryTimeoutMs?: number | undefined
+  /** `statement_timeout` of every connection, when it should differ from `queryTimeoutMs`. @default queryTimeoutMs */
   statementTimeoutMs?: number | undefined
   /**
    * Schema holding the tables, created when missing; every connection's `search_path` is set to
@@ -33,7 +43,7 @@ export interface PostgresStorageOptions {
   schema?: string | undefined
   /** Apply pending migrations before resolving. @default true */
   migrate?: boolean | undefined
-  /** Receives idle-connection errors and one `info` line per applied migration. @default silentLogger */
+  /** Receives connection errors (a `warn` each) and one `info` line per applied migration. @default silentLogger */
   logger?: Logger | undefined
 }
 
@@ -57,6 +67,19 @@ export interface PostgresStorage extends Storage {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
+/** Default of `queryTimeoutMs`. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5000
+
+/**
+ * How much longer than the statement timeout the client waits for a reply before it gives the
+ * connection up: enough for PostgreSQL's own cancellation to arrive, so that a healthy connection
+ * running a slow statement is kept.
+ */
+export const QUERY_TIMEOUT_GRACE_MS = 500
+
+/** TCP keepalive of the adapter's own pool: an idle connection to a vanished server is noticed. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000
+
 function validate(options: PostgresStorageOptions): string[] {
   const problems: string[] = []
   const { connectionString, pool } = options
@@ -69,7 +92,7 @@ function validate(options: PostgresStorageOptions): string[] {
   if (options.poolSize !== undefined && !(Number.isInteger(options.poolSize) && options.poolSize > 0)) {
     problems.push('poolSize must be a positive integer')
   }
-  for (const key of ['connectionTimeoutMs', 'idleTimeoutMs', 'statementTimeoutMs'] as const) {
+  for (const key of ['connectionTimeoutMs', 'idleTimeoutMs', 'queryTimeoutMs', 'statementTimeoutMs'] as const) {
     const value = options[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) problems.push(`${key} must be a non-negative integer`)
   }
@@ -79,16 +102,20 @@ function validate(options: PostgresStorageOptions): string[] {
   return problems
 }
 
-/** Session settings applied once to every new connection, before it runs anything else. */
-function sessionSetup(options: PostgresStorageOptions): ((c: DatabaseConnection) => Promise<void>) | undefined {
-  const statements: string[] = []
+/**
+ * Session settings applied once to every connection before its first use. A `statementTimeoutMs` of
+ * `0` restores the session default (the server's or role's own `statement_timeout`); `'unbounded'`
+ * disables it (schema creation and migrations).
+ */
+function sessionSetup(schema: string | undefined, statementTimeoutMs: number | 'unbounded'): string[] {
   // Both values were validated above (identifier pattern, integer), so interpolating them is safe.
-  if (options.schema !== undefined) statements.push(`set search_path to "${options.schema}"`)
-  if (options.statementTimeoutMs !== undefined) statements.push(`set statement_timeout = ${options.statementTimeoutMs}`)
-  if (statements.length === 0) return undefined
-  return async (connection) => {
-    for (const statement of statements) await connection.executeQuery(CompiledQuery.raw(statement))
-  }
+  const timeout =
+    statementTimeoutMs === 'unbounded'
+      ? 'set statement_timeout = 0'
+      : statementTimeoutMs === 0
+        ? 'set statement_timeout to default'
+        : `set statement_timeout = ${statementTimeoutMs}`
+  return [...(schema === undefined ? [] : [`set search_path to "${schema}"`]), timeout]
 }
 
 /**
@@ -131,19 +158,38 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
       idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
       application_name: 'sentryagent',
+      // Notices a server that vanished without closing (power loss, partition) on idle connections too.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     })
-  // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
-  if (owned) pool.on('error', (err) => logger.warn({ err }, 'idle postgres connection failed'))
-  const onCreateConnection = sessionSetup(options)
+  // A client that loses its connection emits 'error' — while idle in the pool (re-emitted on the
+  // pool) or while checked out, between two queries of a transaction. Unhandled, either would crash
+  // the process; the query in flight, if any, fails on its own and maps to DEPENDENCY_UNAVAILABLE.
+  if (owned) pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'postgres connection failed')))
+  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
+  const statementTimeoutMs = options.statementTimeoutMs ?? queryTimeoutMs
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect(onCreateConnection === undefined ? { pool } : { pool, onCreateConnection }),
+    dialect: new PostgresDialect({
+      pool: createGuardedPool(pool, {
+        sessionSetup: sessionSetup(options.schema, statementTimeoutMs),
+        queryTimeoutMs: queryTimeoutMs === 0 ? 0 : Math.max(queryTimeoutMs, statementTimeoutMs) + QUERY_TIMEOUT_GRACE_MS,
+        ownsPool: owned,
+      }),
+    }),
   })
-  // A pool passed in belongs to the caller: destroying kysely would end it.
-  const close = owned ? () => db.destroy() : async () => undefined
+  // A pool passed in belongs to the caller: destroying kysely leaves it open.
+  const close = () => db.destroy()
   try {
-    if (options.schema !== undefined) await ensureSchema(db, options.schema)
+    // Creating the schema and migrating may legitimately wait or run long (another process holding
+    // the migration lock, an index build), so they run on the same pool without the timeouts. This
+    // view of the pool is never destroyed: the pool outlives it.
+    const setupDb = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: createGuardedPool(pool, { sessionSetup: sessionSetup(options.schema, 'unbounded'), queryTimeoutMs: 0, ownsPool: false }) }),
+    })
+    if (options.schema !== undefined) await ensureSchema(setupDb, options.schema)
     if (options.migrate ?? true) {
-      for (const name of await migrateToLatest(db, { schema: options.schema })) {
+      for (const name of await migrateToLatest(setupDb, { schema: options.schema })) {
         logger.info({ migration: name }, 'applied migration')
       }
     }

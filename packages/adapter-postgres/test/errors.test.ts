@@ -5,7 +5,7 @@ import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { createPgliteStorage, createPostgresStorage } from '../src/index.js'
-import { DATABASE_URL, probePostgres } from './postgres-fixture.js'
+import { DATABASE_URL, adminQuery, probePostgres, randomSchema } from './postgres-fixture.js'
 
 /** A local TCP port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -129,6 +129,63 @@ describe.runIf(await serviceReachable('postgres', probePostgres))('a pool passed
       expect(settings.rows[0]).toStrictEqual({ timeout: '1234ms', path: 'public' })
     } finally {
       await pool.end()
+    }
+  })
+})
+
+describe.runIf(await serviceReachable('postgres', probePostgres))('connection faults on real PostgreSQL', () => {
+  /** @see issue 10, finding 4: a checked-out client's 'error' event crashed the process. */
+  it('a backend terminated between two queries of a transaction: DEPENDENCY_UNAVAILABLE, no crash, the pool recovers', async () => {
+    const schema = randomSchema()
+    const applicationName = `fault_${schema}`
+    const storage = await createPostgresStorage({ connectionString: `${DATABASE_URL}?application_name=${applicationName}`, schema, poolSize: 2 })
+    const admin = new pg.Client({ connectionString: DATABASE_URL })
+    await admin.connect()
+    try {
+      const failed = await rejection(
+        storage.transaction(async (tx) => {
+          await tx.organizations.find('x')
+          await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [applicationName])
+          // The client is checked out and idle: the termination arrives as an 'error' event, not a query error.
+          await new Promise((r) => setTimeout(r, 200))
+          return tx.organizations.find('y')
+        }),
+      )
+      expect(failed.code).toBe('DEPENDENCY_UNAVAILABLE')
+      await storage.ping()
+      expect(await storage.organizations.find('z')).toBeNull()
+    } finally {
+      await admin.end()
+      await storage.close()
+      await adminQuery(`drop schema if exists "${schema}" cascade`)
+    }
+  })
+
+  it('a statement over queryTimeoutMs is cancelled by the server (DEPENDENCY_UNAVAILABLE) and its connection is kept', async () => {
+    const schema = randomSchema()
+    const applicationName = `timeout_${schema}`
+    const storage = await createPostgresStorage({ connectionString: `${DATABASE_URL}?application_name=${applicationName}`, schema, poolSize: 1, queryTimeoutMs: 300 })
+    const holder = new pg.Client({ connectionString: DATABASE_URL })
+    await holder.connect()
+    const backends = async () => (await holder.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [applicationName])).rows.map((r) => r.pid)
+    try {
+      await storage.ping()
+      const before = await backends()
+      expect(before).toHaveLength(1)
+      const orgId = `org-${schema}`
+      // Another session holds the organization's audit lock, so the append waits on it past the timeout.
+      await holder.query('begin')
+      await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`sentryagent.audit:${orgId}`])
+      const err = await rejection(storage.audit.append(orgId, () => { throw new Error('never linked') }))
+      await holder.query('rollback')
+      expect(err.code).toBe('DEPENDENCY_UNAVAILABLE')
+      expect((err.cause as { code?: string }).code).toBe('57014') // query_canceled by statement_timeout
+      await storage.ping()
+      expect(await backends()).toEqual(before)
+    } finally {
+      await holder.end()
+      await storage.close()
+      await adminQuery(`drop schema if exists "${schema}" cascade`)
     }
   })
 })

@@ -88,7 +88,7 @@ export function vaultClientProblems(options: VaultClientOptions): string[] {
 export function createVaultClient(options: VaultClientOptions): VaultClient {
   const problems = vaultClientProblems(options)
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
-  const base = options.address.replace(/\/+$/, '')
+  const base = options.address.replace(/(?<!\/)\/+$/, '')
   const timeoutMs = options.timeoutMs ?? 5000
   const retries = options.retries ?? 2
   const backoffMs = options.backoffMs ?? 100

@@ -19,7 +19,9 @@ import {
 } from './audit/checkpoint-operations.js'
 import { createAuditBatcher } from './audit/group-commit.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeExpiredAudit } from './audit/retention.js'
-import { listAudit, verifyAudit } from './audit/read-audit.js'
+import { listAudit } from './audit/read-audit.js'
+import { createAuditVerificationGate } from './audit/verification-gate.js'
+import { verifyAudit } from './audit/verify-audit.js'
 import { addAgentKey } from './agent-keys/add-agent-key.js'
 import { listAgentKeys, removeAgentKey } from './agent-keys/manage-agent-keys.js'
 import { getAgentCard } from './cards/get-agent-card.js'
@@ -83,7 +85,7 @@ export function createIdp(options: IdpOptions): Idp {
       for (const e of events) base.events.emit(e.action as AuditAction, e)
     },
   })
-  const deps: Deps = { ...base, auditBatcher }
+  const deps: Deps = { ...base, auditBatcher, auditVerification: createAuditVerificationGate() }
 
   const stopKeyListener = listenForKeyRotations(deps)
   const stopLivenessListener = listenForLivenessChanges(deps)
@@ -145,7 +147,7 @@ export function createIdp(options: IdpOptions): Idp {
     },
     audit: {
       list: (ctx, query) => listAudit(deps, ctx, query),
-      verify: (ctx, range) => verifyAudit(deps, ctx, range),
+      verify: (ctx, query) => verifyAudit(deps, ctx, query),
       createCheckpoint: (ctx) => createCheckpoint(deps, ctx),
       latestCheckpoint: (ctx) => latestCheckpoint(deps, ctx),
       checkpointOfSize: (ctx, size) => checkpointOfSize(deps, ctx, size),

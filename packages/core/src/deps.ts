@@ -5,6 +5,7 @@
  * @module
  */
 import type { AuditBatcher } from './audit/group-commit.js'
+import type { AuditVerificationGate } from './audit/verification-gate.js'
 import type { EventBus } from './internal/event-bus.js'
 import type { Logger } from './logger.js'
 import type { ResolvedIdpOptions } from './options.js'
@@ -22,4 +23,6 @@ export interface Deps {
   readonly events: EventBus
   /** Group commit for token and authentication audit events. */
   readonly auditBatcher: AuditBatcher
+  /** Single flight and a server-wide cap for `GET /audit/verify`. */
+  readonly auditVerification: AuditVerificationGate
 }

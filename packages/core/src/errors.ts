@@ -54,6 +54,7 @@ export const ERROR_CODES = defineErrorCodes({
   CONFLICT: { status: 409, title: 'Conflict', oauth: 'invalid_request' },
   GONE: { status: 410, title: 'Gone', oauth: 'invalid_request' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', oauth: 'invalid_request' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long', oauth: 'invalid_request' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', oauth: 'invalid_request' },
   RATE_LIMITED: { status: 429, title: 'Too many requests', oauth: 'invalid_request' },
   TIER_LIMIT_EXCEEDED: { status: 429, title: 'Plan limit exceeded', oauth: 'invalid_request' },

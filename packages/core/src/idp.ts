@@ -231,7 +231,11 @@ export interface Idp {
   }
   readonly audit: {
     list(ctx: RequestContext, query: ListAuditQuery): Promise<Page<AuditEventView>>
-    verify(ctx: RequestContext, range: { from?: number | undefined; to?: number | undefined }): Promise<AuditVerifyView>
+    /**
+     * Verifies the caller's organization's log: incrementally from the newest signed checkpoint by
+     * default, every event with `full: true` or a `from`/`to` range (`docs/audit.md`).
+     */
+    verify(ctx: RequestContext, query: { from?: number | undefined; to?: number | undefined; full?: boolean | undefined }): Promise<AuditVerifyView>
     /** Signs (if the head moved) and stores a checkpoint of the caller's organization's log. */
     createCheckpoint(ctx: RequestContext): Promise<AuditCheckpointView>
     latestCheckpoint(ctx: RequestContext): Promise<AuditCheckpointView>

@@ -133,3 +133,5 @@ export type { RotatedSigningKey, ScheduledRotationOptions } from './keys/rotate-
 export { createLocalKeyStore } from './memory/local-key-store.js'
 export type { LocalKeyStoreOptions } from './memory/local-key-store.js'
 export { decodeCursor, encodeCursor } from './internal/cursor.js'
+export { isSafeNumber, isWellFormedText, malformedFields } from './input-rules.js'
+export { MAX_CLIENT_ID_LENGTH } from './oauth/params.js'

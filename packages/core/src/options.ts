@@ -58,7 +58,7 @@ export function resolveOptions(input: IdpOptions): ResolvedIdpOptions {
     const url = new URL(input.issuer)
     if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('issuer must be an http(s) URL')
     if (url.search !== '' || url.hash !== '') problems.push('issuer must not have a query or fragment')
-    issuer = input.issuer.replace(/\/+$/, '')
+    issuer = input.issuer.replace(/(?<!\/)\/+$/, '')
   } catch {
     problems.push(`issuer is not a URL: ${JSON.stringify(input.issuer)}`)
   }

@@ -82,7 +82,9 @@ export type AddMemberBody = Static<typeof AddMemberBody>
 // ---- agents ---------------------------------------------------------------------------------
 
 const Capability = Type.String({ minLength: 3, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+:[A-Za-z0-9_.*-]+$' })
-const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' })
+// Unambiguous on purpose: `[^\s@]+\.[^\s@]+` let the dot be matched by either side, which
+// backtracks quadratically on "a@" + "."×n (ReDoS, issue 10). Here labels cannot contain a dot.
+const Email = Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@.]+(?:\\.[^\\s@.]+)+$' })
 
 export const AgentView = Type.Object(
   {
@@ -237,9 +239,16 @@ export type ListAuditQuery = Static<typeof ListAuditQuery>
 export const AuditVerifyView = Type.Object(
   {
     verified: Type.Boolean(),
-    checkedCount: Type.Integer(),
+    checkedCount: Type.Integer({ description: 'Events whose hash this call recomputed.' }),
     headHash: Type.Union([Type.String(), Type.Null()]),
     brokenAtEventId: Type.Optional(Type.String()),
+    mode: literalUnion(
+      ['incremental', 'full'] as const,
+      'incremental: from the newest signed checkpoint (its sealed event recomputed) to the head; events before it are not re-read. full: every event of the range.',
+    ),
+    checkpointSize: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Size of the signed checkpoint the log was checked against (incremental: where it started), or null.',
+    }),
   },
   strict,
 )

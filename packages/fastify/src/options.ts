@@ -63,7 +63,7 @@ const isIdp = (value: unknown): value is Idp =>
 export function resolvePluginOptions(input: SentryAgentIdpOptions): ResolvedSentryAgentIdpOptions {
   const problems: string[] = []
   if (!isIdp(input.idp)) problems.push('idp must be an Idp created by createIdp()')
-  const prefix = (input.prefix ?? PLUGIN_DEFAULTS.prefix).replace(/\/+$/, '')
+  const prefix = (input.prefix ?? PLUGIN_DEFAULTS.prefix).replace(/(?<!\/)\/+$/, '')
   if (prefix !== '' && !/^\/[A-Za-z0-9/_.-]*$/.test(prefix)) {
     problems.push(`prefix must start with "/" and contain only URL path characters: ${JSON.stringify(input.prefix)}`)
   }

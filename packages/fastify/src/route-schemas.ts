@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { schemas } from '@sentryagent/core'
+import { MAX_CLIENT_ID_LENGTH, schemas } from '@sentryagent/core'
 
 /**
  * Schema of path parameters, each an id.
@@ -68,11 +68,16 @@ export const TokenResponseSchema = {
   additionalProperties: false,
 } as const
 
-/** Form parameters of the OAuth endpoints; documentation only, core validates them. */
+/**
+ * Form parameters of the OAuth endpoints. Core validates them; the schema documents them, and the
+ * binding's input rules (no NUL, no lone surrogate) and the `client_id` cap apply here already.
+ */
 export function formParams(names: readonly string[]) {
   return {
     type: 'object',
-    properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+    properties: Object.fromEntries(
+      names.map((n) => [n, n === 'client_id' ? { type: 'string', maxLength: MAX_CLIENT_ID_LENGTH } : { type: 'string' }]),
+    ),
     additionalProperties: true,
   } as const
 }

@@ -1,7 +1,7 @@
 /**
  * Maps what the database driver throws to the port's error contract: a unique violation becomes
- * `CONFLICT`, an unreachable or failing server becomes `DEPENDENCY_UNAVAILABLE`, a statement the
- * server rejects becomes `INTERNAL`. The driver error travels as `cause` (logged, never rendered);
+ * `CONFLICT`, a data exception (class 22) `INVALID_REQUEST`, an unreachable or failing server
+ * becomes `DEPENDENCY_UNAVAILABLE`, a statement the server rejects becomes `INTERNAL`. The driver error travels as `cause` (logged, never rendered);
  * messages never contain SQL or values.
  *
  * @module
@@ -34,7 +34,7 @@ export async function callerCode<T>(fn: () => Promise<T> | T): Promise<T> {
 const UNAVAILABLE_CLASSES = new Set(['08', '40', '53', '55', '57', '58', 'XX'])
 
 /** The SQLSTATE of a server error (pg and PGlite both raise `DatabaseError` with `severity`). */
-function sqlState(err: unknown): string | undefined {
+export function sqlState(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err) || !('severity' in err)) return undefined
   const code = err.code
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
@@ -45,6 +45,10 @@ export function toStorageError(err: unknown): IdpError<string> {
   if (err instanceof IdpError) return err
   const state = sqlState(err)
   if (state === '23505') return new IdpError('CONFLICT', 'Record already exists', { cause: err })
+  // Class 22 (data exception): a value the column cannot hold — NUL in text, a lone surrogate in
+  // jsonb, an out-of-range number or date. Validation refuses these first; this is the safety net
+  // that keeps a value it missed a 400 rather than a 500.
+  if (state?.startsWith('22') === true) return new IdpError('INVALID_REQUEST', 'The request contains a value that cannot be stored', { cause: err })
   if (state !== undefined && !UNAVAILABLE_CLASSES.has(state.slice(0, 2))) {
     // Syntax, data and integrity errors are bugs or a schema mismatch (e.g. migrate: false on an
     // empty database): retrying cannot help, so they are not reported as a temporary outage.

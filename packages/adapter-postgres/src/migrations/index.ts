@@ -8,7 +8,7 @@
 import { IdpError } from '@sentryagent/core'
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { Database } from '../database.js'
-import { toStorageError } from '../internal/storage-errors.js'
+import { sqlState, toStorageError } from '../internal/storage-errors.js'
 import { init } from './0001-init.js'
 import { auditCheckpoints } from './0002-audit-checkpoints.js'
 import { agentKeys } from './0003-agent-keys.js'
@@ -60,7 +60,15 @@ export async function migrateToLatest(db: Kysely<Database>, options: MigrateOpti
     migrationLockTableName: 'sentryagent_migration_lock',
     migrationTableSchema: schema,
   })
-  const { error, results = [] } = await migrator.migrateToLatest()
+  let outcome = await migrator.migrateToLatest()
+  // kysely's introspector calls has_schema_privilege() on every schema of the database; one dropped
+  // concurrently by someone else (tests, other tenants of a shared server) fails that query with
+  // 3F000 invalid_schema_name, which says nothing about ours. Nothing was applied: try again.
+  for (let attempt = 1; attempt < 10 && outcome.error !== undefined && sqlState(outcome.error) === '3F000'; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
+    outcome = await migrator.migrateToLatest()
+  }
+  const { error, results = [] } = outcome
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName
     const mapped = toStorageError(error)

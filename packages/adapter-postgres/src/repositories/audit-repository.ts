@@ -15,6 +15,9 @@ import type { AuditEventTable } from '../tables/audit-event.table.js'
 /** Namespaces the advisory-lock key so that it cannot collide with other users of advisory locks. */
 const LOCK_NAMESPACE = 'sentryagent.audit:'
 
+/** Sequence numbers deleted per statement by `purge()`. */
+const PURGE_SLICE = 10_000
+
 function toAuditEvent(row: Selectable<AuditEventTable>): AuditEvent {
   return {
     eventId: row.event_id,
@@ -166,12 +169,24 @@ export function createAuditRepository(db: Kysely<Database>): AuditRepository {
 
     purge: (organizationId, throughSeq) =>
       guard(async () => {
-        const result = await db
-          .deleteFrom('audit_events')
+        // Slices of PURGE_SLICE sequence numbers, so that no single statement outlasts the statement
+        // timeout however much one retention run removes (the caller's transaction still makes it atomic).
+        const oldest = await db
+          .selectFrom('audit_events')
+          .select((eb) => eb.fn.min('seq').as('seq'))
           .where('organization_id', '=', organizationId)
-          .where('seq', '<=', throughSeq)
           .executeTakeFirst()
-        return Number(result.numDeletedRows)
+        let removed = 0
+        for (let from = Number(oldest?.seq ?? throughSeq + 1); from <= throughSeq; from += PURGE_SLICE) {
+          const result = await db
+            .deleteFrom('audit_events')
+            .where('organization_id', '=', organizationId)
+            .where('seq', '>=', from)
+            .where('seq', '<=', Math.min(throughSeq, from + PURGE_SLICE - 1))
+            .executeTakeFirst()
+          removed += Number(result.numDeletedRows)
+        }
+        return removed
       }),
   }
 }

@@ -12,7 +12,7 @@ import {
   ComplianceAgentCardsQuery,
   type ComplianceReportView,
 } from '../agent-identity-schemas.js'
-import { verifyAudit } from '../audit/read-audit.js'
+import { verifyAudit } from '../audit/verify-audit.js'
 import { requireScope } from '../authz/scopes.js'
 import { agentCard } from '../cards/agent-card.js'
 import type { Deps } from '../deps.js'
@@ -95,9 +95,14 @@ export async function complianceReport(deps: Deps, ctx: RequestContext): Promise
     },
     {
       id: 'audit-chain-integrity',
-      description: "The organization's audit hash chain verifies end to end",
+      description: "The organization's audit hash chain verifies up to its head (from the newest signed checkpoint, as GET /audit/verify)",
       passed: chain.verified,
-      details: { checkedCount: chain.checkedCount, ...(chain.brokenAtEventId === undefined ? {} : { brokenAtEventId: chain.brokenAtEventId }) },
+      details: {
+        checkedCount: chain.checkedCount,
+        mode: chain.mode,
+        checkpointSize: chain.checkpointSize,
+        ...(chain.brokenAtEventId === undefined ? {} : { brokenAtEventId: chain.brokenAtEventId }),
+      },
     },
   ]
   return {

@@ -13,7 +13,7 @@ import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Agent, AgentKey, Credential } from '../model.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
-import { param } from './params.js'
+import { isClientIdShaped, param } from './params.js'
 
 /** Methods authenticating with a client secret. */
 export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post'
@@ -40,7 +40,9 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   const i = decoded.indexOf(':')
   if (i < 1) return null
   try {
-    return { clientId: formDecode(decoded.slice(0, i)), secret: formDecode(decoded.slice(i + 1)) }
+    const clientId = formDecode(decoded.slice(0, i))
+    // Checked before any lookup: a NUL or a megabyte-long id never reaches storage.
+    return isClientIdShaped(clientId) ? { clientId, secret: formDecode(decoded.slice(i + 1)) } : null
   } catch {
     return null
   }

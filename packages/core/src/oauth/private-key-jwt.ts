@@ -16,7 +16,8 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../idp.js'
 import type { Agent, AgentKey } from '../model.js'
-import { param } from './params.js'
+import { isWellFormedText } from '../input-rules.js'
+import { isClientIdShaped, param } from './params.js'
 
 /** RFC 7523 §2.2 `client_assertion_type`. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -94,6 +95,8 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
   const { alg, kid, payload } = readUnverified(assertion)
   const agentId = payload.iss
   if (typeof agentId !== 'string' || agentId === '' || payload.sub !== agentId) throw new AssertionRejected('iss_sub_mismatch')
+  // Unverified claims name what is looked up next: refuse what storage cannot hold (NUL, huge).
+  if (!isClientIdShaped(agentId) || (kid !== undefined && !isWellFormedText(kid))) throw new AssertionRejected('malformed_assertion')
   const clientId = param(req, 'client_id')
   if (clientId !== undefined && clientId !== agentId) throw new AssertionRejected('client_id_mismatch')
   const organizationId = await deps.storage.agents.ownerOf(agentId)
