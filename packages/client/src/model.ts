@@ -51,6 +51,7 @@ export type AddAgentKeyInput = JsonBody<paths['/api/v1/agents/{agentId}/keys']['
 export type AddedAgentKey = JsonResponse<paths['/api/v1/agents/{agentId}/keys']['post'], 201>
 
 export type ListAuditQuery = Query<paths['/api/v1/audit']['get']>
+export type AuditVerifyQuery = Query<paths['/api/v1/audit/verify']['get']>
 export type AuditVerification = JsonResponse<paths['/api/v1/audit/verify']['get'], 200>
 export type AuditCheckpoint = JsonResponse<paths['/api/v1/audit/checkpoints']['post'], 201>
 export type AuditProof = JsonResponse<paths['/api/v1/audit/events/{eventId}/proof']['get'], 200>

@@ -3965,7 +3965,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify the integrity of the audit hash chain */
+        /**
+         * Verify the integrity of the audit hash chain
+         * @description Incremental by default: from the newest signed checkpoint (its sealed event recomputed) to the head. `full=true` or a `from`/`to` range recomputes every event. 30 calls a minute per organization; concurrent calls share one computation; 429 with `Retry-After` when the server already runs and queues as many verifications as it allows.
+         */
         get: {
             parameters: {
                 query?: {
@@ -3973,6 +3976,8 @@ export interface paths {
                     from?: number;
                     /** @description Last sequence number to check (inclusive). */
                     to?: number;
+                    /** @description Recompute every event instead of starting from the newest signed checkpoint (the default without a range). */
+                    full?: boolean;
                 };
                 header?: never;
                 path?: never;
@@ -3988,9 +3993,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             verified: boolean;
+                            /** @description Events whose hash this call recomputed. */
                             checkedCount: number;
                             headHash: string | null;
                             brokenAtEventId?: string;
+                            /** @description incremental: from the newest signed checkpoint (its sealed event recomputed) to the head; events before it are not re-read. full: every event of the range. */
+                            mode: "incremental" | "full";
+                            /** @description Size of the signed checkpoint the log was checked against (incremental: where it started), or null. */
+                            checkpointSize: number | null;
                         };
                     };
                 };
@@ -4457,6 +4467,8 @@ export interface paths {
                     from?: number;
                     /** @description Last sequence number to check (inclusive). */
                     to?: number;
+                    /** @description Recompute every event instead of starting from the newest signed checkpoint (the default without a range). */
+                    full?: boolean;
                 };
                 header?: never;
                 path?: never;

@@ -6,7 +6,7 @@
  * @module
  */
 import { isIdpApiError } from '../idp-api-error.js'
-import type { AuditCheckpoint, AuditEvent, AuditProof, AuditVerification, ListAuditQuery, Page } from '../model.js'
+import type { AuditCheckpoint, AuditEvent, AuditProof, AuditVerification, AuditVerifyQuery, ListAuditQuery, Page } from '../model.js'
 import { paginate } from '../paginate.js'
 import { unwrap } from '../unwrap.js'
 import type { ApiClient } from './api-client.js'
@@ -35,8 +35,8 @@ export interface AuditResource {
    * a page arrived between polls; backs off on 429). Ends when `signal` aborts.
    */
   follow(query?: Omit<ListAuditQuery, 'cursor' | 'limit'>, options?: FollowAuditOptions): AsyncGenerator<AuditEvent, void, undefined>
-  /** Recomputes the hash chain on the server (30 calls per minute). */
-  verify(range?: { from?: number; to?: number }): Promise<AuditVerification>
+  /** Checks the hash chain on the server (30 calls per minute; `full: true` recomputes every event). */
+  verify(query?: AuditVerifyQuery): Promise<AuditVerification>
   /** Signs a checkpoint of the current head. */
   createCheckpoint(): Promise<AuditCheckpoint>
   latestCheckpoint(): Promise<AuditCheckpoint>
@@ -105,7 +105,7 @@ export function auditResource(api: ApiClient): AuditResource {
         }
       }
     },
-    verify: (range = {}) => unwrap(api.GET('/api/v1/audit/verify', { params: { query: range } })),
+    verify: (query = {}) => unwrap(api.GET('/api/v1/audit/verify', { params: { query } })),
     createCheckpoint: () => unwrap(api.POST('/api/v1/audit/checkpoints')),
     latestCheckpoint: () => unwrap(api.GET('/api/v1/audit/checkpoints/latest')),
     checkpointOfSize: (size) => unwrap(api.GET('/api/v1/audit/checkpoints/{size}', { params: { path: { size } } })),
