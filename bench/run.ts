@@ -81,6 +81,7 @@ async function startOurs(config: string): Promise<{ server: ServerProcess; targe
     RATE_LIMIT_REST_POINTS: '1000000',
     RATE_LIMIT_TOKEN_CLIENT_POINTS: '1000000',
     RATE_LIMIT_TOKEN_IP_POINTS: '1000000',
+    RATE_LIMIT_INTROSPECT_IP_POINTS: '1000000',
     ...(config === 'memory' ? { STORAGE: 'memory' } : {}),
     ...(schema === undefined ? {} : { DATABASE_URL, DATABASE_SCHEMA: schema }),
     ...(config === 'postgres-redis' ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:` } : {}),

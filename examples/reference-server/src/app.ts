@@ -13,7 +13,7 @@ import { createIdp, createMemoryStorage, type BootstrapResult, type Storage } fr
 import sentryAgentIdp, { idpServerOptions } from '@sentryagent/fastify'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { Logger } from 'pino'
-import type { ServerConfig } from './config.js'
+import { startupWarnings, type ServerConfig } from './config.js'
 import { startAuditJobs } from './audit-jobs.js'
 import { createLogger } from './logger.js'
 import { createOpsPorts, startKeyRotationSchedule } from './ops-wiring.js'
@@ -70,6 +70,7 @@ async function createStorage(config: ServerConfig, log: Logger): Promise<Storage
 /** Builds the server: storage migrated, keys loaded, administrator bootstrapped. */
 export async function build(config: ServerConfig, options: { logger?: Logger } = {}): Promise<ReferenceServer> {
   const log = options.logger ?? createLogger(config.logLevel)
+  for (const warning of startupWarnings(config)) log.warn({ event: 'config_warning' }, warning)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const storage = await createStorage(config, log)
   const masterKey = await resolveMasterKey(config, log)
@@ -93,12 +94,17 @@ export async function build(config: ServerConfig, options: { logger?: Logger } =
     // SPEC §1 request ids (a client's X-Request-Id kept only when well formed) and problem+json
     // for malformed URLs, which Fastify rejects before any route or hook runs.
     ...idpServerOptions(requestIdGenerator()),
-    trustProxy: config.ops.trustProxy,
+    trustProxy: config.ops.trustProxy === false ? false : [...config.ops.trustProxy],
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   })
   const poolStats = 'poolStats' in storage && typeof storage.poolStats === 'function' ? storage.poolStats.bind(storage) : undefined
-  await app.register(sentryAgentIdp, { idp, rateLimit: ops.rateLimit, ...(poolStats === undefined ? {} : { poolStats }) })
+  await app.register(sentryAgentIdp, {
+    idp,
+    rateLimit: ops.rateLimit,
+    cors: { origins: config.corsOrigins },
+    ...(poolStats === undefined ? {} : { poolStats }),
+  })
   const stopKeyRotation = startKeyRotationSchedule(idp, config.ops, log)
   const stopAuditJobs = startAuditJobs(idp, config, log)
   app.addHook('onClose', async () => {

@@ -8,7 +8,7 @@
  * |---|---|---|
  * | `PORT` | `3000` | TCP port |
  * | `HOST` | `127.0.0.1` | interface to bind (`0.0.0.0` in containers) |
- * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host |
+ * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host. Set it whenever several processes share a database (a warning says so at start) |
  * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
  * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded storage chosen by `STORAGE` |
  * | `STORAGE` | `pglite` | embedded storage when `DATABASE_URL` is unset: `pglite` (in `$DATA_DIR/pglite`) or `memory` (NOTHING persists: benchmarks and demos only) |
@@ -23,6 +23,7 @@
  * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
+ * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
  *
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
  *
@@ -37,6 +38,8 @@ export interface ServerConfig {
   readonly port: number
   readonly host: string
   readonly issuer: string
+  /** `true` when `ISSUER` was not set and the issuer is the default `http://localhost:$PORT`. */
+  readonly issuerIsDefault: boolean
   readonly dataDir: string
   readonly databaseUrl: string | undefined
   /** Embedded storage used when `databaseUrl` is unset; `memory` keeps nothing across restarts. */
@@ -56,6 +59,8 @@ export interface ServerConfig {
   /** PEM files to serve HTTPS with; both or neither. */
   readonly tlsCertFile: string | undefined
   readonly tlsKeyFile: string | undefined
+  /** Browser origins allowed by CORS; empty = CORS off. */
+  readonly corsOrigins: readonly string[]
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -108,6 +113,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const tlsCertFile = str('TLS_CERT_FILE')
   const tlsKeyFile = str('TLS_KEY_FILE')
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together')
+  const corsOrigins = (str('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '')
+  for (const origin of corsOrigins) if (!isOrigin(origin)) problems.push(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path, no "*")`)
   const logLevel = str('LOG_LEVEL') ?? 'info'
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
@@ -118,6 +125,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port,
     host: str('HOST') ?? '127.0.0.1',
     issuer: issuer.replace(/(?<!\/)\/+$/, ''),
+    issuerIsDefault: str('ISSUER') === undefined,
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,
     storage: storage === 'memory' ? 'memory' : 'pglite',
@@ -134,7 +142,40 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: logLevel as ServerConfig['logLevel'],
     tlsCertFile,
     tlsKeyFile,
+    corsOrigins: Object.freeze(corsOrigins),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+/** `true` for an exact http(s) origin as browsers send it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value)
+    // WHATWG URLs accept "*" in a host name; an allow-list entry must never be a pattern.
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value && !value.includes('*')
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Warnings about a configuration that starts but is probably wrong, logged once at start.
+ *
+ * - Shared state with the default issuer: every process derives `http://localhost:$PORT` on its
+ *   own, so processes on different ports (or behind a load balancer under another name) issue
+ *   tokens with different `iss`/`aud` and reject each other's.
+ *
+ * @example
+ * for (const w of startupWarnings(config)) log.warn({ event: 'config_warning' }, w)
+ */
+export function startupWarnings(config: ServerConfig): string[] {
+  const warnings: string[] = []
+  const shared = config.databaseUrl !== undefined || config.ops.redisUrl !== undefined || config.ops.redisClusterNodes !== undefined
+  if (shared && config.issuerIsDefault) {
+    warnings.push(
+      `ISSUER is not set: this process uses ${config.issuer}; processes sharing this database or Redis with another issuer reject each other's tokens — set ISSUER to the public URL every process shares`,
+    )
+  }
+  return warnings
 }

@@ -20,15 +20,21 @@
  * | `KEY_ROTATION_INTERVAL_SECONDS` | `2592000` (30 days) | scheduled rotation; `0` = only on demand |
  * | `RATE_LIMIT_ENABLED` | `true` | `false` disables every limit |
  * | `RATE_LIMIT_REST_POINTS` / `RATE_LIMIT_REST_WINDOW_SECONDS` | `100` / `60` | authenticated REST calls per client |
- * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `600` / `1200` / `60` | token requests per client id / per IP |
- * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications before a client id is slowed down |
+ * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `600` / `1200` / `60` | token requests per client id / per IP; the window also applies to the two limits below |
+ * | `RATE_LIMIT_INTROSPECT_IP_POINTS` / `RATE_LIMIT_REVOKE_IP_POINTS` | `3000` / `600` | introspection / revocation requests per IP |
+ * | `RATE_LIMIT_PUBLIC_IP_POINTS` / `RATE_LIMIT_PUBLIC_IP_WINDOW_SECONDS` | `120` / `60` | public reads (marketplace, DID documents, compliance controls) per IP |
+ * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications per (client id, IP) before that pair is slowed down |
+ * | `RATE_LIMIT_BEARER_FAILURES` / `RATE_LIMIT_BEARER_FAILURE_WINDOW_SECONDS` | `100` / `60` | rejected Bearer tokens per IP before that IP is slowed down |
  * | `RATE_LIMIT_FAIL_MODE` | `insurance` | when Redis is down: `insurance` (count per process), `open`, `closed` (503) |
- * | `TRUST_PROXY` | `false` | trust `X-Forwarded-For` (per-IP limits behind a load balancer) |
+ * | `TRUST_PROXY` | `false` | the proxies whose `X-Forwarded-For` entries are believed: a comma-separated list of their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`); `true` and hop counts are refused (a client connecting directly could forge its address) |
  *
  * @module
  */
 
+import { isIP } from 'node:net'
 import { envReader, type Env } from './env-reader.js'
+
+type Limit = { readonly points: number; readonly durationSeconds: number }
 
 export interface OpsConfig {
   readonly redisUrl: string | undefined
@@ -52,14 +58,56 @@ export interface OpsConfig {
   readonly keyRotationIntervalSeconds: number
   readonly rateLimit:
     | {
-        readonly rest: { points: number; durationSeconds: number }
-        readonly tokenPerClient: { points: number; durationSeconds: number }
-        readonly tokenPerIp: { points: number; durationSeconds: number }
-        readonly authFailures: { points: number; durationSeconds: number }
+        readonly rest: Limit
+        readonly tokenPerClient: Limit
+        readonly tokenPerIp: Limit
+        readonly introspectPerIp: Limit
+        readonly revokePerIp: Limit
+        readonly publicPerIp: Limit
+        readonly authFailures: Limit
+        readonly bearerFailuresPerIp: Limit
         readonly failMode: 'insurance' | 'open' | 'closed'
       }
     | false
-  readonly trustProxy: boolean
+  /**
+   * Which proxies' `X-Forwarded-For` entries are believed (Fastify `trustProxy`): `false` (none: the
+   * socket address is the client) or the proxies' addresses / CIDRs.
+   */
+  readonly trustProxy: false | readonly string[]
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** `true` for an IPv4/IPv6 address, optionally with a CIDR prefix length, or a proxy-addr range name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
+}
+
+/**
+ * Parses `TRUST_PROXY`: the proxies' addresses. Refused rather than honoured: `true`, which trusts
+ * every hop, so that any client chooses its own address with a forged first `X-Forwarded-For`
+ * entry (bypassing per-IP limits and writing the forged address into the audit log); and a bare hop
+ * count, which cannot tell a proxy from a client connecting directly (Fastify ≥ 5.12 ignores it).
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): OpsConfig['trustProxy'] {
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true' || /^\d+$/.test(raw)) {
+    problems.push(
+      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8)`,
+    )
+    return false
+  }
+  const entries = raw.split(',').map((e) => e.trim())
+  const bad = entries.filter((e) => !isProxyAddress(e))
+  if (bad.length > 0) {
+    problems.push(`TRUST_PROXY must be false or comma-separated proxy addresses/CIDRs (${PROXY_NAMES.join(', ')} allowed): ${bad.map((e) => JSON.stringify(e)).join(', ')}`)
+  }
+  return Object.freeze(entries)
 }
 
 
@@ -117,14 +165,20 @@ export function loadOpsConfig(env: Env, problems: string[], accessTokenTtlSecond
   const failMode = str('RATE_LIMIT_FAIL_MODE') ?? 'insurance'
   if (failMode !== 'insurance' && failMode !== 'open' && failMode !== 'closed') problems.push('RATE_LIMIT_FAIL_MODE must be insurance, open or closed')
   const tokenWindow = int('RATE_LIMIT_TOKEN_WINDOW_SECONDS', 60, 1, 86_400)
+  const points = (name: string, fallback: number) => int(name, fallback, 1, 1_000_000)
+  const window = (name: string, fallback: number) => int(name, fallback, 1, 86_400)
   const rateLimit: OpsConfig['rateLimit'] = bool('RATE_LIMIT_ENABLED', true)
     ? {
-        rest: { points: int('RATE_LIMIT_REST_POINTS', 100, 1, 1_000_000), durationSeconds: int('RATE_LIMIT_REST_WINDOW_SECONDS', 60, 1, 86_400) },
-        tokenPerClient: { points: int('RATE_LIMIT_TOKEN_CLIENT_POINTS', 600, 1, 1_000_000), durationSeconds: tokenWindow },
-        tokenPerIp: { points: int('RATE_LIMIT_TOKEN_IP_POINTS', 1200, 1, 1_000_000), durationSeconds: tokenWindow },
-        authFailures: {
-          points: int('RATE_LIMIT_AUTH_FAILURES', 10, 1, 1_000_000),
-          durationSeconds: int('RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+        rest: { points: points('RATE_LIMIT_REST_POINTS', 100), durationSeconds: window('RATE_LIMIT_REST_WINDOW_SECONDS', 60) },
+        tokenPerClient: { points: points('RATE_LIMIT_TOKEN_CLIENT_POINTS', 600), durationSeconds: tokenWindow },
+        tokenPerIp: { points: points('RATE_LIMIT_TOKEN_IP_POINTS', 1200), durationSeconds: tokenWindow },
+        introspectPerIp: { points: points('RATE_LIMIT_INTROSPECT_IP_POINTS', 3000), durationSeconds: tokenWindow },
+        revokePerIp: { points: points('RATE_LIMIT_REVOKE_IP_POINTS', 600), durationSeconds: tokenWindow },
+        publicPerIp: { points: points('RATE_LIMIT_PUBLIC_IP_POINTS', 120), durationSeconds: window('RATE_LIMIT_PUBLIC_IP_WINDOW_SECONDS', 60) },
+        authFailures: { points: points('RATE_LIMIT_AUTH_FAILURES', 10), durationSeconds: window('RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS', 300) },
+        bearerFailuresPerIp: {
+          points: points('RATE_LIMIT_BEARER_FAILURES', 100),
+          durationSeconds: window('RATE_LIMIT_BEARER_FAILURE_WINDOW_SECONDS', 60),
         },
         failMode: failMode as 'insurance' | 'open' | 'closed',
       }
@@ -140,6 +194,6 @@ export function loadOpsConfig(env: Env, problems: string[], accessTokenTtlSecond
     keyGracePeriodSeconds,
     keyRotationIntervalSeconds,
     rateLimit,
-    trustProxy: bool('TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(str('TRUST_PROXY'), problems),
   })
 }

@@ -6,6 +6,7 @@
 import { createHmac, createPublicKey } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
+import { until } from './ops-fixtures.js'
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
 
@@ -153,8 +154,13 @@ describe.each(TARGETS)('bad input on $name', (target) => {
     expect([400, 415]).toContain(json.status)
     expect(((await json.json()) as Record<string, unknown>)['error']).toBe('invalid_request')
 
-    // The only state change: the failed authentication was audited.
-    const after = await snapshot()
+    // The only state change: the failed authentication was audited (after the response, so that
+    // failures for known and unknown client ids take the same time).
+    let after = await snapshot()
+    await until(async () => {
+      after = await snapshot()
+      return (after.audit as unknown[]).length > (before.audit as unknown[]).length
+    }, 10_000)
     const added = (after.audit as { action: string; outcome: string }[]).slice(0, 1)
     expect(added).toEqual([expect.objectContaining({ action: 'auth.failed', outcome: 'failure' })])
     expect((after.audit as unknown[]).slice(1)).toEqual(before.audit)

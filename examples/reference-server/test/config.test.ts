@@ -1,6 +1,6 @@
 /** The reference server's configuration: embedded defaults, and every problem listed at once. */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig, startupWarnings } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
@@ -58,5 +58,68 @@ describe('loadConfig', () => {
       expect(problems).toContain(name)
     }
     expect(problems).not.toContain('short-secret-value')
+  })
+
+  it('maps every rate limit variable', () => {
+    const c = loadConfig({
+      RATE_LIMIT_INTROSPECT_IP_POINTS: '11',
+      RATE_LIMIT_REVOKE_IP_POINTS: '12',
+      RATE_LIMIT_TOKEN_WINDOW_SECONDS: '30',
+      RATE_LIMIT_PUBLIC_IP_POINTS: '13',
+      RATE_LIMIT_PUBLIC_IP_WINDOW_SECONDS: '14',
+      RATE_LIMIT_BEARER_FAILURES: '15',
+      RATE_LIMIT_BEARER_FAILURE_WINDOW_SECONDS: '16',
+    })
+    expect(c.ops.rateLimit).toMatchObject({
+      introspectPerIp: { points: 11, durationSeconds: 30 },
+      revokePerIp: { points: 12, durationSeconds: 30 },
+      publicPerIp: { points: 13, durationSeconds: 14 },
+      bearerFailuresPerIp: { points: 15, durationSeconds: 16 },
+      authFailures: { points: 10, durationSeconds: 300 },
+    })
+  })
+
+  it('takes TRUST_PROXY as the proxies’ addresses, never as "trust every hop" or a bare hop count', () => {
+    expect(loadConfig({}).ops.trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).ops.trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,::1,loopback' }).ops.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ])
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env)
+        return ''
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n')
+      }
+    }
+    expect(problems({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY=true would let a client that connects directly forge its address/)
+    expect(problems({ TRUST_PROXY: '1' })).toMatch(/TRUST_PROXY=1 would let a client/)
+    for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.example', '10.0.0.1/8/1', '10.0.0.1,', '1.2.3.4/x']) {
+      expect(problems({ TRUST_PROXY: bad }), bad).toContain('TRUST_PROXY')
+    }
+  })
+
+  it('takes CORS_ORIGINS as exact origins only', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([])
+    expect(loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://console.example.com',
+      'http://localhost:5173',
+    ])
+    for (const bad of ['*', 'https://a.example/', 'https://a.example/app', 'a.example', 'https://*.example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(/CORS_ORIGINS/)
+    }
+  })
+
+  it('warns when processes may share state under the default issuer', () => {
+    const pg = 'postgres://u@db:5432/idp'
+    expect(startupWarnings(loadConfig({ DATABASE_URL: pg }))).toEqual([expect.stringMatching(/^ISSUER is not set: this process uses http:\/\/localhost:3000/)])
+    expect(startupWarnings(loadConfig({ REDIS_URL: 'redis://cache:6379' }))).toHaveLength(1)
+    expect(startupWarnings(loadConfig({ DATABASE_URL: pg, ISSUER: 'https://idp.example.com' }))).toEqual([])
+    expect(startupWarnings(loadConfig({}))).toEqual([])
   })
 })

@@ -28,8 +28,11 @@ declare module 'fastify' {
     oauth?: boolean
     /** The bearer hook skips this route: no access token is required. */
     public?: boolean
-    /** `token`: the token endpoint's per-client and per-IP limits apply (see `rate-limit.ts`). */
-    rateLimit?: 'token'
+    /**
+     * Which per-address limit applies (see `rate-limit.ts`): `token` (also the per-client token
+     * limit), `introspect`, `revoke`, or `public` (unauthenticated reads).
+     */
+    rateLimit?: 'token' | 'introspect' | 'revoke' | 'public'
   }
 }
 

@@ -8,6 +8,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { DOCS_CSP } from './security-headers.js'
 
 /**
  * Registers the OpenAPI generator on `app` (call before any route is added).
@@ -65,5 +66,6 @@ export const openApiRoutes: FastifyPluginAsync<OpenApiRoutesOptions> = async (ap
     route.config = { ...route.config, public: true }
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  if (opts.docs) await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The UI is the one HTML page: a strict CSP of its own (scripts and styles from this origin only).
+  if (opts.docs) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 }

@@ -1,5 +1,6 @@
 /**
- * The `@sentryagent/fastify` plugin: binds an `Idp` to HTTP. It decorates `fastify.idp`, protects
+ * The `@sentryagent/fastify` plugin: binds an `Idp` to HTTP. It decorates `fastify.idp`, sends
+ * security headers and answers CORS preflights of allowed origins, enforces rate limits, protects
  * every non-public route with the bearer hook, renders every error through one handler, echoes
  * `X-Request-Id`, records metrics, and registers the REST routes under `prefix` and the protocol
  * endpoints at the root, in an encapsulated scope with its own validation policy.
@@ -10,11 +11,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import './augment.js'
 import { createBearerHook } from './bearer-hook.js'
+import { registerCors } from './cors.js'
 import { idpErrorHandler, idpNotFoundHandler } from './error-handler.js'
 import { createIdpMetrics } from './metrics.js'
 import { registerOpenApi, openApiRoutes } from './openapi.js'
 import { resolvePluginOptions, type SentryAgentIdpOptions } from './options.js'
 import { createRateLimiters, registerRateLimits } from './rate-limit.js'
+import { registerSecurityHeaders } from './security-headers.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { agentInfoRoute } from './routes/agent-info.js'
 import { agentCardRoutes } from './routes/agent-cards.js'
@@ -43,21 +46,25 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   app.decorate('idp', idp)
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
-  app.addHook('onRequest', createBearerHook(idp))
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id)
     return payload
   })
   app.setErrorHandler(idpErrorHandler)
   app.setNotFoundHandler(idpNotFoundHandler)
+  // First: headers on every response, 429s and 401s included; preflights answered before any check.
+  if (opts.securityHeaders !== false) await registerSecurityHeaders(app, opts.securityHeaders)
+  await registerCors(app, opts.cors)
 
   const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
   if (metrics !== undefined) {
     app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
     app.addHook('onClose', async () => metrics.close())
   }
-  // After the bearer hook, so REST limits key on the authenticated client.
+  // Before the bearer hook: an address that keeps presenting bad tokens is refused before any
+  // signature check (the per-client REST limit itself runs after authentication).
   if (opts.rateLimit !== false) registerRateLimits(app, createRateLimiters(opts.rateLimit), (policy) => metrics?.rateLimited(policy))
+  app.addHook('onRequest', createBearerHook(idp))
   if (opts.openapi) await registerOpenApi(app)
 
   await app.register(async (scope) => {
@@ -75,7 +82,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     await scope.register(healthRoutes)
     if (metrics !== undefined) await scope.register(metricsRoute, { registry: metrics.registry })
     if (opts.openapi) await scope.register(openApiRoutes, { docs: opts.docs })
-    await scope.register(oauthRoutes, { restPrefix: opts.prefix })
+    await scope.register(oauthRoutes, { restPrefix: opts.prefix, bodyLimitBytes: opts.oauthBodyLimitBytes })
     await scope.register(agentInfoRoute)
     await scope.register(didRoutes, { restPrefix: opts.prefix })
     await scope.register(delegationRoutes, { restPrefix: opts.prefix })

@@ -98,6 +98,8 @@ describe('OpenAPI and docs', () => {
 
 describe('metrics', () => {
   it('exposes agentidp_ HTTP, token and auth-failure metrics', async () => {
+    // auth.failed is committed just after the response (uniform failure latency).
+    const audited = new Promise((resolve) => f.idp.on('auth.failed', resolve))
     await f.app.inject({
       method: 'POST',
       url: '/oauth2/token',
@@ -105,6 +107,7 @@ describe('metrics', () => {
       payload: form({ grant_type: 'client_credentials' }),
     })
     await f.app.inject({ method: 'GET', url: '/health' })
+    await audited
     const res = await f.app.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/plain/)

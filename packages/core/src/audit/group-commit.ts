@@ -25,6 +25,12 @@ interface Pending {
 export interface AuditBatcher {
   /** Appends `input` (after running `work`, in the same transaction); resolves once durable. */
   append(input: AuditInput, work?: (tx: StorageTx) => Promise<void>): Promise<AuditEvent>
+  /**
+   * Appends `input` from the next turn of the event loop, so that the caller's response goes out
+   * before any of the append's work (hashing included) runs; resolves once durable. For events a
+   * response must not wait for (`auth.failed`). `drain()` covers them.
+   */
+  appendDeferred(input: AuditInput): Promise<AuditEvent>
   /** Resolves when everything queued so far is committed (or failed). */
   drain(): Promise<void>
 }
@@ -85,12 +91,19 @@ export function createAuditBatcher(deps: AuditBatcherDeps): AuditBatcher {
     while (queue.length > 0) await commit(queue.splice(0, maxBatch))
     running = undefined
   }
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
   return {
     append(input, work) {
       return new Promise<AuditEvent>((resolve, reject) => {
         queue.push({ input, work, resolve, reject })
         running ??= run()
+      })
+    },
+    appendDeferred(input) {
+      return new Promise<AuditEvent>((resolve, reject) => {
+        queue.push({ input, work: undefined, resolve, reject })
+        running ??= nextTurn().then(run)
       })
     },
     async drain() {

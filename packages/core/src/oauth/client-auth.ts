@@ -2,7 +2,8 @@
  * Client authentication at the token, introspection and revocation endpoints:
  * `client_secret_basic` (RFC 6749 §2.3.1, form-urlencoded id and secret) and `client_secret_post`.
  * Exactly one method per request. Every failure is the same `invalid_client` (no hint whether the
- * id exists) and is audited as `auth.failed` in the client's organization when the id is known.
+ * id exists, in the body or in the timing) and is audited as `auth.failed` in the client's
+ * organization when the id is known.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { OAuthRequest } from '../idp.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Agent, AgentKey, Credential } from '../model.js'
+import { auditAuthFailure } from './audit-auth-failure.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
 import { isClientIdShaped, param } from './params.js'
 
@@ -90,7 +92,7 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
   const credential = await deps.storage.credentials.findByClientId(clientId)
   const secretMatches = constantTimeEqualHex(sha256Hex(secret), credential?.secretHash ?? DUMMY_DIGEST)
   if (credential === null || !secretMatches) {
-    await recordFailure(deps, req, credential, clientId, credential === null ? 'unknown_client' : 'bad_secret')
+    recordFailure(deps, req, credential, clientId, credential === null ? 'unknown_client' : 'bad_secret')
     throw invalidClient()
   }
   const now = deps.clock()
@@ -109,26 +111,19 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
             ? 'organization_inactive'
             : null
   if (reason !== null || agent === null) {
-    await recordFailure(deps, req, credential, clientId, reason ?? 'agent_inactive')
+    recordFailure(deps, req, credential, clientId, reason ?? 'agent_inactive')
     throw invalidClient()
   }
   return { credential, agent, method, clientId, key: null }
 }
 
-async function recordFailure(
-  deps: Deps,
-  req: OAuthRequest,
-  credential: Credential | null,
-  clientId: string,
-  reason: string,
-): Promise<void> {
+function recordFailure(deps: Deps, req: OAuthRequest, credential: Credential | null, clientId: string, reason: string): void {
   deps.log.info({ event: 'auth.failed', reason, requestId: req.requestId }, 'client authentication failed')
   // Unknown client ids have no organization, hence no chain to append to: they are logged only.
+  // Known ones are audited without waiting, so both answer alike (see audit-auth-failure.ts).
   if (credential === null) return
-  await deps.auditBatcher.append({
+  auditAuthFailure(deps, {
     organizationId: credential.organizationId,
-    action: 'auth.failed',
-    outcome: 'failure',
     actor: credential.agentId,
     agentId: credential.agentId,
     ip: req.ip,

@@ -17,6 +17,7 @@ import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../idp.js'
 import type { Agent, AgentKey } from '../model.js'
 import { isWellFormedText } from '../input-rules.js'
+import { auditAuthFailure } from './audit-auth-failure.js'
 import { isClientIdShaped, param } from './params.js'
 
 /** RFC 7523 §2.2 `client_assertion_type`. */
@@ -155,11 +156,10 @@ export async function authenticatePrivateKeyJwt(deps: Deps, req: OAuthRequest): 
     if (!(err instanceof AssertionRejected)) throw err
     deps.log.info({ event: 'auth.failed', reason: err.reason, requestId: req.requestId }, 'client assertion rejected')
     // Unknown agents have no organization, hence no chain to append to: they are logged only.
+    // Known agents are audited without waiting, so unknown and known ids answer alike.
     if (err.organizationId !== null && err.agentId !== null) {
-      await deps.auditBatcher.append({
+      auditAuthFailure(deps, {
         organizationId: err.organizationId,
-        action: 'auth.failed',
-        outcome: 'failure',
         actor: err.agentId,
         agentId: err.agentId,
         ip: req.ip,

@@ -1,6 +1,6 @@
 /**
  * Compliance routes, SPEC §11: the organization's report (audit:read), its agents' cards
- * (agents:read), and the public catalogue of controls.
+ * (agents:read), and the public catalogue of controls (limited per client address, cacheable for 60 s).
  *
  * @module
  */
@@ -46,7 +46,7 @@ export const complianceRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/compliance/controls',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: 'public' },
       schema: {
         tags,
         summary: 'Controls this identity provider implements (public)',
@@ -61,6 +61,10 @@ export const complianceRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async () => app.idp.compliance.controls(),
+    async (_req, reply) => {
+      // The catalogue is static for a given version: shared caches may keep it a minute.
+      void reply.header('cache-control', 'public, max-age=60')
+      return app.idp.compliance.controls()
+    },
   )
 }

@@ -2,7 +2,8 @@
  * Public DID routes, SPEC §7: the agent's did:web document where did:web resolvers look
  * (`/agents/{agentId}/did.json`, at the root, not under the REST prefix) and under the REST prefix,
  * the W3C DID Resolution result, and the instance DID document at `/.well-known/did.json`. No token:
- * DIDs are public by design. Adding or removing a key shows at once (short cache lifetime).
+ * DIDs are public by design, limited per client address (`publicPerIp`). Adding or removing a key
+ * shows at once (short cache lifetime).
  *
  * @module
  */
@@ -17,7 +18,7 @@ export interface DidRoutesOptions {
 }
 
 const tags = ['DIDs']
-const config = { public: true }
+const config = { public: true, rateLimit: 'public' as const }
 const DID_JSON = 'application/did+ld+json; charset=utf-8'
 // Keys added or removed must show up promptly in every resolver.
 const CACHE = 'public, max-age=0, must-revalidate'

@@ -1,6 +1,7 @@
 /**
  * Public marketplace routes, SPEC §7: read-only search over agents their organization published
- * (`isPublic`), active, of active organizations. No token; the view holds nothing private.
+ * (`isPublic`), active, of active organizations. No token; the view holds nothing private. Limited
+ * per client address (`publicPerIp`).
  *
  * @module
  */
@@ -9,7 +10,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { idParams, problemResponses } from '../route-schemas.js'
 
 const tags = ['Marketplace']
-const config = { public: true }
+const config = { public: true, rateLimit: 'public' as const }
 
 /**
  * Registers `GET /marketplace/agents` and `GET /marketplace/agents/:agentId`.
