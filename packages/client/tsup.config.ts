@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tsup.config.base.js'
+
+export default packageConfig(['src/index.ts', 'src/fastify.ts', 'src/express.ts'])
