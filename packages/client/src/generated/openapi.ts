@@ -1083,7 +1083,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         delegateeAgentId: string;
-                        scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                        scopes: string[];
                         /** @description Lifetime of the delegation in seconds. */
                         ttlSeconds: number;
                         /** @description Links the chain may have, this one included (1 = the delegatee cannot re-delegate). Default 1. */
@@ -1104,7 +1104,7 @@ export interface paths {
                             chainId: string;
                             delegatorAgentId: string;
                             delegateeAgentId: string;
-                            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes: string[];
                             maxDepth: number;
                             depth: number;
                             parentChainId: string | null;
@@ -1203,7 +1203,7 @@ export interface paths {
                             chainId?: string;
                             delegatorAgentId?: string;
                             delegateeAgentId?: string;
-                            scopes?: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes?: string[];
                             maxDepth?: number;
                             depth?: number;
                             parentChainId?: string | null;
@@ -1367,7 +1367,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         delegateeAgentId: string;
-                        scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                        scopes: string[];
                         /** @description Lifetime of the delegation in seconds. */
                         ttlSeconds: number;
                         /** @description Links the chain may have, this one included (1 = the delegatee cannot re-delegate). Default 1. */
@@ -1388,7 +1388,7 @@ export interface paths {
                             chainId: string;
                             delegatorAgentId: string;
                             delegateeAgentId: string;
-                            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes: string[];
                             maxDepth: number;
                             depth: number;
                             parentChainId: string | null;
@@ -1487,7 +1487,7 @@ export interface paths {
                             chainId?: string;
                             delegatorAgentId?: string;
                             delegateeAgentId?: string;
-                            scopes?: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes?: string[];
                             maxDepth?: number;
                             depth?: number;
                             parentChainId?: string | null;
@@ -2367,7 +2367,7 @@ export interface paths {
                         owner: string;
                         deploymentEnv: "development" | "staging" | "production";
                         description?: string;
-                        scopes?: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                        scopes?: string[];
                         isPublic?: boolean;
                         /** @description Public JWK: EC P-256, Ed25519 or RSA ≥ 2048 bits. */
                         publicJwk?: {
@@ -2405,7 +2405,7 @@ export interface paths {
                             owner: string;
                             deploymentEnv: "development" | "staging" | "production";
                             description: string | null;
-                            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes: string[];
                             isPublic: boolean;
                             status: "active" | "suspended" | "decommissioned";
                             did: string;
@@ -2502,7 +2502,7 @@ export interface paths {
                             owner: string;
                             deploymentEnv: "development" | "staging" | "production";
                             description: string | null;
-                            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes: string[];
                             isPublic: boolean;
                             status: "active" | "suspended" | "decommissioned";
                             did: string;
@@ -2644,7 +2644,7 @@ export interface paths {
                         owner?: string;
                         deploymentEnv?: "development" | "staging" | "production";
                         description?: string | null;
-                        scopes?: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                        scopes?: string[];
                         isPublic?: boolean;
                         status?: "active" | "suspended";
                     };
@@ -2668,7 +2668,7 @@ export interface paths {
                             owner: string;
                             deploymentEnv: "development" | "staging" | "production";
                             description: string | null;
-                            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+                            scopes: string[];
                             isPublic: boolean;
                             status: "active" | "suspended" | "decommissioned";
                             did: string;
@@ -4676,7 +4676,7 @@ export interface components {
             owner: string;
             deploymentEnv: "development" | "staging" | "production";
             description: string | null;
-            scopes: ("agents:read" | "agents:write" | "tokens:read" | "audit:read" | "delegation:write" | "webhooks:read" | "webhooks:write" | "analytics:read" | "billing:read" | "billing:write" | "admin:orgs")[];
+            scopes: string[];
             isPublic: boolean;
             status: "active" | "suspended" | "decommissioned";
             did: string;
