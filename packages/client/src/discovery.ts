@@ -27,7 +27,7 @@ export interface AuthorizationServerMetadata {
  */
 export async function discover(url: string, fetchImpl: typeof fetch = fetch): Promise<AuthorizationServerMetadata> {
   const base = baseOf(url)
-  const path = base.pathname.replace(/\/+$/, '')
+  const path = base.pathname.replace(/(?<!\/)\/+$/, '')
   const res = await fetchImpl(new URL(`/.well-known/oauth-authorization-server${path}`, base.origin), { headers: { accept: 'application/json' } })
   if (!res.ok) throw await readApiError(res)
   const doc = (await res.json()) as Partial<AuthorizationServerMetadata>

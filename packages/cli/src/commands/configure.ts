@@ -101,7 +101,7 @@ export function registerConfigure(program: Command, io: CliIo): void {
         if (clientSecret === undefined && opts.privateKeyFile === undefined) throw usageError('a client secret (--client-secret-stdin) or --private-key-file is required')
 
         const profile: Profile = {
-          url: url.replace(/\/+$/, ''),
+          url: url.replace(/(?<!\/)\/+$/, ''),
           clientId,
           ...(opts.privateKeyFile === undefined ? { clientSecret } : { privateKeyFile: opts.privateKeyFile }),
         }

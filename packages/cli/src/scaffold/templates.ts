@@ -20,7 +20,7 @@ export interface StarterInput {
 export type StarterFiles = Record<string, string>
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`
-const packageName = (name: string) => `${name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'agent'}-agent`
+const packageName = (name: string) => `${name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').replace(/(?<!-)-+$/, '') || 'agent'}-agent`
 
 /** The TypeScript starter. */
 export function typescriptStarter(input: StarterInput): StarterFiles {
