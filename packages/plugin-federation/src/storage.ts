@@ -7,7 +7,7 @@
  * @module
  */
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
-import type { MemoryJournal } from '@sentryagent/core'
+import type { MemoryJournal, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 import type { ClaimCondition, Partner, PolicyMode, TrustPolicy } from './model.js'
 
@@ -300,3 +300,12 @@ export const federationStorage = {
     repository: (db: Kysely<object>) => kyselyRepository(db.withTables<FederationTables>()),
   },
 } satisfies PostgresStorageExtension<'federation'>
+
+/**
+ * The federation repository of a storage or transaction. (`tx.ext('federation')` is typed by the
+ * declaration merge above; this helper keeps call sites independent of whether the merge is visible
+ * to the compiler through project references, where the constraint of `ext` can be computed before it.)
+ */
+export function federationRepo(s: Pick<StorageTx, 'ext'>): FederationRepository {
+  return (s.ext as (id: string) => unknown)('federation') as FederationRepository
+}

@@ -9,7 +9,7 @@ import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Partner, TrustPolicy } from '../src/model.js'
-import { federationStorage } from '../src/storage.js'
+import { federationRepo, federationStorage } from '../src/storage.js'
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -108,22 +108,22 @@ for (const target of targets) {
       const s = await storage()
       const o = orgs()
       const p = policy(o.one)
-      await s.ext('federation').insertPolicy(p)
-      expect(await s.ext('federation').findPolicy(o.one, p.policyId)).toStrictEqual(p)
-      expect(await s.ext('federation').findPolicy(o.two, p.policyId)).toBeNull()
-      expect(await s.ext('federation').listPolicies(o.two, { limit: 10 })).toStrictEqual([])
+      await federationRepo(s).insertPolicy(p)
+      expect(await federationRepo(s).findPolicy(o.one, p.policyId)).toStrictEqual(p)
+      expect(await federationRepo(s).findPolicy(o.two, p.policyId)).toBeNull()
+      expect(await federationRepo(s).listPolicies(o.two, { limit: 10 })).toStrictEqual([])
 
       const changed = { ...p, scopes: ['agents:read', 'audit:read'], audience: 'aud-x', updatedAt: new Date(at.getTime() + 1000) }
       // Another organization cannot change or delete it.
-      await s.ext('federation').updatePolicy({ ...changed, organizationId: o.two })
-      expect(await s.ext('federation').findPolicy(o.one, p.policyId)).toStrictEqual(p)
-      expect(await s.ext('federation').deletePolicy(o.two, p.policyId)).toBe(false)
+      await federationRepo(s).updatePolicy({ ...changed, organizationId: o.two })
+      expect(await federationRepo(s).findPolicy(o.one, p.policyId)).toStrictEqual(p)
+      expect(await federationRepo(s).deletePolicy(o.two, p.policyId)).toBe(false)
 
-      await s.ext('federation').updatePolicy(changed)
-      expect(await s.ext('federation').findPolicy(o.one, p.policyId)).toStrictEqual(changed)
-      expect(await s.ext('federation').deletePolicy(o.one, p.policyId)).toBe(true)
-      expect(await s.ext('federation').deletePolicy(o.one, p.policyId)).toBe(false)
-      expect(await s.ext('federation').findPolicy(o.one, p.policyId)).toBeNull()
+      await federationRepo(s).updatePolicy(changed)
+      expect(await federationRepo(s).findPolicy(o.one, p.policyId)).toStrictEqual(changed)
+      expect(await federationRepo(s).deletePolicy(o.one, p.policyId)).toBe(true)
+      expect(await federationRepo(s).deletePolicy(o.one, p.policyId)).toBe(false)
+      expect(await federationRepo(s).findPolicy(o.one, p.policyId)).toBeNull()
     })
 
     it('pages policies by id and finds every organization’s policies of an issuer', async () => {
@@ -133,54 +133,54 @@ for (const target of targets) {
       const mine = Array.from({ length: 5 }, () => policy(o.one, { issuer }))
       const other = policy(o.two, { issuer })
       const elsewhere = policy(o.one, { issuer: 'https://gitlab.com' })
-      for (const p of [...mine, other, elsewhere]) await s.ext('federation').insertPolicy(p)
+      for (const p of [...mine, other, elsewhere]) await federationRepo(s).insertPolicy(p)
       const ids = [...mine, elsewhere].map((p) => p.policyId).sort()
-      const first = await s.ext('federation').listPolicies(o.one, { limit: 4 })
+      const first = await federationRepo(s).listPolicies(o.one, { limit: 4 })
       expect(first.map((p) => p.policyId)).toStrictEqual(ids.slice(0, 4))
-      const second = await s.ext('federation').listPolicies(o.one, { after: first.at(-1)?.policyId, limit: 4 })
+      const second = await federationRepo(s).listPolicies(o.one, { after: first.at(-1)?.policyId, limit: 4 })
       expect(second.map((p) => p.policyId)).toStrictEqual(ids.slice(4))
-      const byIssuer = await s.ext('federation').policiesByIssuer(issuer)
+      const byIssuer = await federationRepo(s).policiesByIssuer(issuer)
       expect(byIssuer.map((p) => p.policyId).sort()).toStrictEqual([...mine, other].map((p) => p.policyId).sort())
-      expect(await s.ext('federation').policiesByIssuer('https://nobody.example')).toStrictEqual([])
+      expect(await federationRepo(s).policiesByIssuer('https://nobody.example')).toStrictEqual([])
     })
 
     it('stores partners with a unique issuer, scoped to the registering organization', async () => {
       const s = await storage()
       const o = orgs()
       const p = partner(o.platform, { expiresAt: new Date('2027-01-01T00:00:00.000Z') })
-      await s.ext('federation').insertPartner(p)
-      expect(await s.ext('federation').findPartner(o.platform, p.partnerId)).toStrictEqual(p)
-      expect(await s.ext('federation').findPartner(o.x, p.partnerId)).toBeNull()
-      expect(await s.ext('federation').partnerByIssuer(p.issuer)).toStrictEqual(p)
-      await expect(s.ext('federation').insertPartner(partner(o.platform, { issuer: p.issuer }))).rejects.toBeDefined()
+      await federationRepo(s).insertPartner(p)
+      expect(await federationRepo(s).findPartner(o.platform, p.partnerId)).toStrictEqual(p)
+      expect(await federationRepo(s).findPartner(o.x, p.partnerId)).toBeNull()
+      expect(await federationRepo(s).partnerByIssuer(p.issuer)).toStrictEqual(p)
+      await expect(federationRepo(s).insertPartner(partner(o.platform, { issuer: p.issuer }))).rejects.toBeDefined()
       const suspended = { ...p, status: 'suspended' as const, allowedOrganizations: ['org-a', 'org-b'] }
-      await s.ext('federation').updatePartner(suspended)
-      expect(await s.ext('federation').partnerByIssuer(p.issuer)).toStrictEqual(suspended)
-      expect(await s.ext('federation').listPartners(o.platform, { limit: 10 })).toStrictEqual([suspended])
-      expect(await s.ext('federation').deletePartner(o.x, p.partnerId)).toBe(false)
-      expect(await s.ext('federation').deletePartner(o.platform, p.partnerId)).toBe(true)
-      expect(await s.ext('federation').partnerByIssuer(p.issuer)).toBeNull()
+      await federationRepo(s).updatePartner(suspended)
+      expect(await federationRepo(s).partnerByIssuer(p.issuer)).toStrictEqual(suspended)
+      expect(await federationRepo(s).listPartners(o.platform, { limit: 10 })).toStrictEqual([suspended])
+      expect(await federationRepo(s).deletePartner(o.x, p.partnerId)).toBe(false)
+      expect(await federationRepo(s).deletePartner(o.platform, p.partnerId)).toBe(true)
+      expect(await federationRepo(s).partnerByIssuer(p.issuer)).toBeNull()
     })
 
     it('rolls its writes back with the transaction', async () => {
       const s = await storage()
       const o = orgs()
       const kept = policy(o.one)
-      await s.ext('federation').insertPolicy(kept)
+      await federationRepo(s).insertPolicy(kept)
       const p = policy(o.one)
       const boom = new Error('boom')
       await expect(
         s.transaction(async (tx) => {
-          await tx.ext('federation').insertPolicy(p)
-          await tx.ext('federation').updatePolicy({ ...kept, name: 'changed' })
-          await tx.ext('federation').insertPartner(partner(o.platform))
-          expect(await tx.ext('federation').findPolicy(o.one, p.policyId)).not.toBeNull()
+          await federationRepo(tx).insertPolicy(p)
+          await federationRepo(tx).updatePolicy({ ...kept, name: 'changed' })
+          await federationRepo(tx).insertPartner(partner(o.platform))
+          expect(await federationRepo(tx).findPolicy(o.one, p.policyId)).not.toBeNull()
           throw boom
         }),
       ).rejects.toBe(boom)
-      expect(await s.ext('federation').findPolicy(o.one, p.policyId)).toBeNull()
-      expect(await s.ext('federation').findPolicy(o.one, kept.policyId)).toStrictEqual(kept)
-      expect(await s.ext('federation').listPartners(o.platform, { limit: 10 })).toStrictEqual([])
+      expect(await federationRepo(s).findPolicy(o.one, p.policyId)).toBeNull()
+      expect(await federationRepo(s).findPolicy(o.one, kept.policyId)).toStrictEqual(kept)
+      expect(await federationRepo(s).listPartners(o.platform, { limit: 10 })).toStrictEqual([])
     })
   })
 }
