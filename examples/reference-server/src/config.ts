@@ -24,6 +24,9 @@
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
  * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
+ * | `FEDERATION_ALLOWED_ISSUERS` | — (any https issuer) | comma list of OIDC issuers trust policies may name (registered partners are always allowed) |
+ * | `FEDERATION_MAX_TOKEN_AGE_SECONDS` | `600` | oldest `iat` of a workload token accepted by federation |
+ * | `FEDERATION_ALLOW_INSECURE_LOCALHOST` | `false` | accept `http://localhost`/`127.0.0.1` issuers and JWKS URLs (development only; warned at start) |
  * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
  *
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
@@ -64,6 +67,12 @@ export interface ServerConfig {
   readonly tlsKeyFile: string | undefined
   /** Browser origins allowed by CORS; empty = CORS off. */
   readonly corsOrigins: readonly string[]
+  /** `@sentryagent/plugin-federation` settings. */
+  readonly federation: {
+    readonly allowedIssuers: readonly string[] | undefined
+    readonly maxTokenAgeSeconds: number
+    readonly allowInsecureLocalhost: boolean
+  }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -93,7 +102,7 @@ function parsePlugins(raw: string | undefined, problems: string[]): readonly str
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const problems: string[] = []
-  const { str, int } = envReader(env, problems)
+  const { str, int, bool } = envReader(env, problems)
 
   const port = int('PORT', 3000, 0, 65_535)
   const issuer = str('ISSUER') ?? `http://localhost:${port}`
@@ -133,6 +142,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
   const plugins = parsePlugins(str('PLUGINS'), problems)
+  const federationIssuers = str('FEDERATION_ALLOWED_ISSUERS')?.split(',').map((i) => i.trim()).filter((i) => i !== '')
+  for (const issuer of federationIssuers ?? []) if (!/^https:\/\/[^\s]+$/.test(issuer)) problems.push(`FEDERATION_ALLOWED_ISSUERS: ${JSON.stringify(issuer)} is not an https URL`)
 
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
@@ -160,6 +171,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsCertFile,
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
+    federation: Object.freeze({
+      allowedIssuers: federationIssuers === undefined ? undefined : Object.freeze(federationIssuers),
+      maxTokenAgeSeconds: int('FEDERATION_MAX_TOKEN_AGE_SECONDS', 600, 30, 86_400),
+      allowInsecureLocalhost: bool('FEDERATION_ALLOW_INSECURE_LOCALHOST', false),
+    }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
@@ -193,6 +209,9 @@ export function startupWarnings(config: ServerConfig): string[] {
     warnings.push(
       `ISSUER is not set: this process uses ${config.issuer}; processes sharing this database or Redis with another issuer reject each other's tokens — set ISSUER to the public URL every process shares`,
     )
+  }
+  if (config.federation.allowInsecureLocalhost) {
+    warnings.push('FEDERATION_ALLOW_INSECURE_LOCALHOST is set: federation accepts http://localhost issuers and JWKS URLs — development only, never in production')
   }
   return warnings
 }

@@ -31,11 +31,10 @@ export interface FederationRepository {
   partnerByIssuer(issuer: string): Promise<Partner | null>
 }
 
-declare module '@sentryagent/core' {
-  interface StorageExtensions {
-    federation: FederationRepository
-  }
-}
+// No `declare module '@sentryagent/core' { interface StorageExtensions { federation: … } }` here:
+// merged through the package's re-export, that augmentation narrowed `Storage.ext`'s constraint for
+// every other plugin compiled in the same program (TypeScript 5.9, project references). Call sites
+// use federationRepo() instead.
 
 // ---- memory -----------------------------------------------------------------------------------
 
@@ -301,11 +300,7 @@ export const federationStorage = {
   },
 } satisfies PostgresStorageExtension<'federation'>
 
-/**
- * The federation repository of a storage or transaction. (`tx.ext('federation')` is typed by the
- * declaration merge above; this helper keeps call sites independent of whether the merge is visible
- * to the compiler through project references, where the constraint of `ext` can be computed before it.)
- */
+/** The federation repository of a storage or transaction (`tx.ext('federation')`, typed). */
 export function federationRepo(s: Pick<StorageTx, 'ext'>): FederationRepository {
   return (s.ext as (id: string) => unknown)('federation') as FederationRepository
 }
