@@ -7,11 +7,12 @@
  * real URLs through the transport's test hook.
  */
 import { createFederationPlugin } from '@sentryagent/plugin-federation'
+import { createSafeFetch } from '@sentryagent/safe-fetch'
 import { base64url, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PluginEntry } from '../src/plugins.js'
 import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
-import { GITHUB, githubClaims, kubernetesClaims, mappedFetch, spiffeClaims, startLocalIssuer, type LocalIssuer } from './fixtures/oidc-issuer.js'
+import { GITHUB, githubClaims, kubernetesClaims, mappedTransport, spiffeClaims, startLocalIssuer, type LocalIssuer } from './fixtures/oidc-issuer.js'
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -27,7 +28,11 @@ let k8s: LocalIssuer
 let spire: LocalIssuer
 const entry = (): PluginEntry => ({
   enabledByDefault: () => true,
-  create: (config) => createFederationPlugin({ ...config.federation, fetch: mappedFetch([github, k8s, spire]) }),
+  create: (config) =>
+    createFederationPlugin({
+      ...config.federation,
+      transport: mappedTransport([github, k8s, spire], createSafeFetch({ allowPrivate: config.federation.allowInsecureLocalhost })),
+    }),
 })
 
 beforeAll(async () => {

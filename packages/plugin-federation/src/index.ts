@@ -10,7 +10,7 @@
  * - `POST /federation/verify`.
  *
  * @example
- * const federation = createFederationPlugin({ fetch: safeFetch })
+ * const federation = createFederationPlugin({ allowedIssuers: ['https://token.actions.githubusercontent.com'] })
  * const idp = createIdp({ …, extensions: [federation.extension] })
  * await app.register(federation.fastify)
  *
@@ -21,7 +21,8 @@ import fp from 'fastify-plugin'
 import { ID_TOKEN_TYPE, JWT_BEARER_GRANT } from './constants.js'
 import { FEDERATION_ERRORS } from './errors.js'
 import { BOOTSTRAP_CLAIM, exchangeForeignToken } from './exchange.js'
-import { createKeySource, type FetchLike, type KeySource } from './keys.js'
+import { createSafeFetch } from '@sentryagent/safe-fetch'
+import { createKeySource, type KeySource, type Transport } from './keys.js'
 import { partnerIsLive } from './model.js'
 import { federationRoutes } from './routes.js'
 import { createFederationService } from './service.js'
@@ -34,7 +35,7 @@ export type { ClaimCondition, Partner, PartnerStatus, PolicyMode, TrustPolicy } 
 export { globMatch } from './glob.js'
 export { conditionsMatch, GITHUB_ISSUER, GITLAB_ISSUER } from './conditions.js'
 export { createKeySource, cacheControlMaxAge, KeysUnavailableError } from './keys.js'
-export type { FetchLike, KeySource, KeySourceOptions } from './keys.js'
+export type { KeySource, KeySourceOptions, Transport } from './keys.js'
 export { ALLOWED_ALGS, verifyForeignToken, TokenRefused } from './verify.js'
 export type { RefusalReason, VerifiedForeignToken } from './verify.js'
 export { JWT_BEARER_GRANT, ID_TOKEN_TYPE } from './constants.js'
@@ -42,11 +43,15 @@ export { BOOTSTRAP_CLAIM } from './exchange.js'
 
 export interface FederationPluginOptions {
   /**
-   * The transport for discovery and JWKS fetches. Pass the SSRF-safe transport in production;
-   * tests pass one that maps real issuer hosts to a local server. @default globalThis.fetch
+   * The transport of discovery and JWKS fetches. @default `createSafeFetch()` of
+   * `@sentryagent/safe-fetch` (public addresses only, https, no redirects, 256 KiB, 5 s); tests pass
+   * one that maps real issuer URLs to local servers.
    */
-  fetch?: FetchLike
-  /** Accept `http://localhost` / `http://127.0.0.1` issuers and JWKS URLs (development and tests only). @default false */
+  transport?: Transport
+  /**
+   * Accept `http://localhost` / `http://127.0.0.1` issuers and JWKS URLs, and private addresses in
+   * the default transport (development and tests only). @default false
+   */
   allowInsecureLocalhost?: boolean
   /** When set, trust policies may name only these issuers (or registered partners). */
   allowedIssuers?: readonly string[]
@@ -70,7 +75,7 @@ export function createFederationPlugin(options: FederationPluginOptions = {}) {
   }
   const keys = (): KeySource => {
     keySource ??= createKeySource({
-      fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+      transport: options.transport ?? createSafeFetch({ allowPrivate: options.allowInsecureLocalhost === true, maxResponseBytes: 256 * 1024, timeoutMs: 5000 }),
       clock: () => ready().clock(),
       allowInsecureLocalhost: options.allowInsecureLocalhost === true,
       staleIfErrorSeconds: options.staleKeysSeconds ?? 3600,

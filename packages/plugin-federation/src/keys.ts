@@ -1,8 +1,8 @@
 /**
  * Where the keys of a foreign issuer come from, and how long they are trusted: the issuer's OIDC
  * discovery document (`jwks_uri`) or a JWKS URL an administrator set on a partner — never a URL a
- * client supplied. Every fetch goes through the injected transport (the SSRF-safe one in
- * production), without redirects, with a timeout and a size bound.
+ * client supplied. Every fetch goes through the injected {@link Transport} (`@sentryagent/safe-fetch`
+ * in production), without redirects, with a timeout and a size bound.
  *
  * Caching: a JWKS is fresh for its `Cache-Control` `max-age` (clamped to [60 s, 24 h]; 5 min when
  * absent, 60 s for `no-cache`/`no-store`). A token whose `kid` is unknown triggers ONE refetch,
@@ -14,11 +14,20 @@
  */
 import type { JWK } from 'jose'
 
-/** The transport: a `fetch` with the same signature (production passes the SSRF-safe one). */
-export type FetchLike = (url: string, init: { method: 'GET'; headers: Record<string, string>; redirect: 'error'; signal: AbortSignal }) => Promise<Response>
+/**
+ * The transport: the `SafeFetch` of `@sentryagent/safe-fetch` in production (checked and pinned
+ * public addresses, https only, no redirects, size and time caps), or anything of its shape (tests
+ * map real issuer URLs to local servers with it).
+ */
+export interface Transport {
+  fetch(
+    url: string,
+    init: { method: 'GET'; headers: Readonly<Record<string, string>>; signal: AbortSignal },
+  ): Promise<{ readonly status: number; readonly headers: Readonly<Record<string, string | string[] | undefined>>; text(): string }>
+}
 
 export interface KeySourceOptions {
-  fetch: FetchLike
+  transport: Transport
   clock: () => Date
   /** `http://localhost` / `http://127.0.0.1` URLs are accepted (development and tests only). */
   allowInsecureLocalhost?: boolean
@@ -105,29 +114,23 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   async function getJson(url: string): Promise<{ body: unknown; ttlSeconds: number }> {
     if (!isFetchableUrl(url, o.insecure)) throw new KeysUnavailableError(`refusing to fetch ${url}: https only`)
     const signal = AbortSignal.timeout(o.timeoutMs)
-    let res: Response
+    let res: Awaited<ReturnType<Transport['fetch']>>
     try {
-      res = await options.fetch(url, { method: 'GET', headers: { accept: 'application/json' }, redirect: 'error', signal })
+      res = await options.transport.fetch(url, { method: 'GET', headers: { accept: 'application/json' }, signal })
     } catch (err) {
       throw new KeysUnavailableError(`fetching ${url} failed: ${err instanceof Error ? err.message : 'error'}`)
     }
-    if (res.status !== 200) {
-      await res.body?.cancel().catch(() => undefined)
-      throw new KeysUnavailableError(`fetching ${url} answered ${res.status}`)
-    }
-    const declared = Number(res.headers.get('content-length') ?? '0')
-    if (declared > o.maxBytes) {
-      await res.body?.cancel().catch(() => undefined)
-      throw new KeysUnavailableError(`${url} is too large`)
-    }
-    const text = await readBounded(res, o.maxBytes)
+    if (res.status !== 200) throw new KeysUnavailableError(`fetching ${url} answered ${res.status}`)
+    const text = res.text()
+    if (Buffer.byteLength(text) > o.maxBytes) throw new KeysUnavailableError(`${url} is too large`)
     let body: unknown
     try {
       body = JSON.parse(text)
     } catch {
       throw new KeysUnavailableError(`${url} is not JSON`)
     }
-    const maxAge = cacheControlMaxAge(res.headers.get('cache-control'))
+    const header = res.headers['cache-control']
+    const maxAge = cacheControlMaxAge(header === undefined ? null : Array.isArray(header) ? header.join(', ') : header)
     const ttlSeconds = Math.min(o.maxTtl, Math.max(o.minTtl, maxAge ?? o.defaultTtl))
     return { body, ttlSeconds }
   }
@@ -220,22 +223,4 @@ export function usableKeys(body: unknown): JWK[] {
     .filter((k) => PRIVATE_MEMBERS.every((m) => !(m in k)))
     .filter((k) => k.use === undefined || k.use === 'sig')
     .slice(0, 100)
-}
-
-async function readBounded(res: Response, maxBytes: number): Promise<string> {
-  const reader = res.body?.getReader()
-  if (reader === undefined) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new KeysUnavailableError('response too large')
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
