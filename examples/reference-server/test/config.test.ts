@@ -151,3 +151,24 @@ describe('PLUGINS', () => {
     expect((err as Error).message).toMatch(/gamma/)
   })
 })
+
+describe('federation settings', () => {
+  it('parses the allowed issuers, the token age and the development switch, which is warned', () => {
+    const defaults = loadConfig({})
+    expect(defaults.federation).toEqual({ allowedIssuers: undefined, maxTokenAgeSeconds: 600, allowInsecureLocalhost: false })
+    const set = loadConfig({
+      FEDERATION_ALLOWED_ISSUERS: 'https://token.actions.githubusercontent.com, https://gitlab.com',
+      FEDERATION_MAX_TOKEN_AGE_SECONDS: '300',
+      FEDERATION_ALLOW_INSECURE_LOCALHOST: 'true',
+    })
+    expect(set.federation).toEqual({
+      allowedIssuers: ['https://token.actions.githubusercontent.com', 'https://gitlab.com'],
+      maxTokenAgeSeconds: 300,
+      allowInsecureLocalhost: true,
+    })
+    expect(startupWarnings(set)).toEqual([expect.stringMatching(/^FEDERATION_ALLOW_INSECURE_LOCALHOST is set/)])
+    expect(() => loadConfig({ FEDERATION_ALLOWED_ISSUERS: 'http://token.example' })).toThrow(ConfigError)
+    expect(() => loadConfig({ FEDERATION_ALLOW_INSECURE_LOCALHOST: 'yes' })).toThrow(ConfigError)
+    expect(() => loadConfig({ FEDERATION_MAX_TOKEN_AGE_SECONDS: '5' })).toThrow(ConfigError)
+  })
+})
