@@ -5,7 +5,7 @@
  */
 import { createMemoryStorage } from '@sentryagent/core'
 import fc from 'fast-check'
-import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose'
+import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { KeySource } from '../src/keys.js'
 import type { Partner, TrustPolicy } from '../src/model.js'
