@@ -212,7 +212,10 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 }
 
-/** Public signing keys of a JWKS document (private members, symmetric keys and encryption keys dropped). */
+/**
+ * Public signing keys of a JWKS document or SPIFFE bundle (`use: jwt-svid`); private members,
+ * symmetric keys, encryption keys and X.509-SVID roots are dropped.
+ */
 export function usableKeys(body: unknown): JWK[] {
   if (typeof body !== 'object' || body === null) return []
   const keys = (body as Record<string, unknown>)['keys']
@@ -221,6 +224,6 @@ export function usableKeys(body: unknown): JWK[] {
     .filter((k): k is JWK => typeof k === 'object' && k !== null && !Array.isArray(k))
     .filter((k) => typeof k.kty === 'string' && ALLOWED_KTY.has(k.kty))
     .filter((k) => PRIVATE_MEMBERS.every((m) => !(m in k)))
-    .filter((k) => k.use === undefined || k.use === 'sig')
+    .filter((k) => k.use === undefined || k.use === 'sig' || k.use === 'jwt-svid')
     .slice(0, 100)
 }

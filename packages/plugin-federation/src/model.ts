@@ -50,7 +50,10 @@ export interface Partner {
   issuer: string
   /** Where its keys are fetched; set by the administrator, never by a client. */
   jwksUri: string
-  /** Values of the token's `organization_id` claim accepted from this partner. */
+  /**
+   * Values of the token's `organization_id` claim accepted from this partner; `["*"]` accepts any
+   * token of the partner (IdPs whose tokens carry no `organization_id`, e.g. a SPIFFE trust domain).
+   */
   allowedOrganizations: string[]
   status: PartnerStatus
   expiresAt: Date | null

@@ -105,7 +105,7 @@ export async function verifyForeignToken(token: string, o: VerifyOptions): Promi
   const nowSeconds = Math.floor(now.getTime() / 1000)
   if (typeof claims.iat === 'number' && claims.iat > nowSeconds + o.clockSkewSeconds) throw new TokenRefused('issued_in_future', 'The token is issued in the future')
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRefused('missing_claims', 'The token has no subject')
-  if (partner !== null) {
+  if (partner !== null && !partner.allowedOrganizations.includes('*')) {
     const org = claims['organization_id']
     if (typeof org !== 'string' || !partner.allowedOrganizations.includes(org)) {
       throw new TokenRefused('organization_not_allowed', "The token's organization is not allowed for this partner")

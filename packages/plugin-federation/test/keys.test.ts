@@ -93,7 +93,7 @@ describe('key source', () => {
     const liar: Transport = { fetch: async () => ({ status: 200, headers: {}, text: () => JSON.stringify({ issuer: 'https://evil.example', jwks_uri: JWKS }) }) }
     await expect(createKeySource({ transport: liar, clock: clock.now }).keys(ISSUER, undefined, undefined)).rejects.toBeInstanceOf(KeysUnavailableError)
     await expect(createKeySource({ transport, clock: clock.now }).keys('http://issuer.example', undefined, undefined)).rejects.toBeInstanceOf(KeysUnavailableError)
-    expect(usableKeys({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }, { ...key('priv'), d: 'x' }, { ...key('enc'), use: 'enc' }, key('ok'), 'junk'] }).map((k) => k.kid)).toStrictEqual(['ok'])
+    expect(usableKeys({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }, { ...key('priv'), d: 'x' }, { ...key('enc'), use: 'enc' }, { ...key('x509'), use: 'x509-svid' }, { ...key('svid'), use: 'jwt-svid' }, key('ok'), 'junk'] }).map((k) => k.kid)).toStrictEqual(['svid', 'ok'])
     expect(usableKeys('nope')).toStrictEqual([])
   })
 

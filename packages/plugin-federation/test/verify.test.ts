@@ -85,6 +85,16 @@ describe('verifyForeignToken', () => {
     expect(await reason(await sign(base({ iss: PARTNER, organization_id: 'org-a' })))).toBe('valid')
     expect(await reason(await sign(base({ iss: PARTNER, organization_id: 'org-b' })))).toBe('organization_not_allowed')
     expect(await reason(await sign(base({ iss: PARTNER })))).toBe('organization_not_allowed')
+    const repo = options.repo()
+    const partner = await repo.partnerByIssuer(PARTNER)
+    if (partner === null) throw new Error('no partner')
+    await repo.updatePartner({ ...partner, allowedOrganizations: ['*'] })
+    expect(await reason(await sign(base({ iss: PARTNER })))).toBe('valid')
+    await repo.updatePartner({ ...partner, status: 'suspended' })
+    expect(await reason(await sign(base({ iss: PARTNER, organization_id: 'org-a' })))).toBe('partner_inactive')
+    await repo.updatePartner({ ...partner, expiresAt: new Date(now.getTime() - 1) })
+    expect(await reason(await sign(base({ iss: PARTNER, organization_id: 'org-a' })))).toBe('partner_inactive')
+    await repo.updatePartner(partner)
   })
 
   it('refuses every algorithm outside RS256/ES256/EdDSA before looking up a key (property)', async () => {
