@@ -56,6 +56,13 @@ interface Entry<T> {
 const ALLOWED_KTY = new Set(['RSA', 'EC', 'OKP'])
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
 
+/** `url` without trailing slashes (a loop: a `/\/+$/` pattern is quadratic on long runs of slashes). */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length
+  while (end > 0 && url.charCodeAt(end - 1) === 47) end--
+  return url.slice(0, end)
+}
+
 /** `true` when `url` may be fetched: https, or http on localhost when allowed. */
 export function isFetchableUrl(url: string, allowInsecureLocalhost: boolean): boolean {
   let u: URL
@@ -155,7 +162,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     if (cached !== undefined && cached.expiresAt > now()) return cached.value
     try {
       const entry = await once(`discovery:${issuer}`, async () => {
-        const { body, ttlSeconds } = await getJson(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`)
+        const { body, ttlSeconds } = await getJson(`${withoutTrailingSlashes(issuer)}/.well-known/openid-configuration`)
         if (typeof body !== 'object' || body === null) throw new KeysUnavailableError('discovery document is not an object')
         const doc = body as Record<string, unknown>
         if (doc['issuer'] !== issuer) throw new KeysUnavailableError('discovery document names another issuer')
