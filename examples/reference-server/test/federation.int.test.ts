@@ -334,6 +334,11 @@ describe('federation: partner IdPs and identity chaining across two servers', ()
     expect((await httpB.call('PATCH', `/api/v1/federation/partners/${partnerId}`, adminB, { status: 'suspended' })).status).toBe(200)
     expect((await httpB.call('GET', `/api/v1/agents/${agentB.agentId}`, tokenB)).status).toBe(401)
     expect((await exchange(await httpA.token(agentA.clientId, agentA.clientSecret))).body).toMatchObject({ error: 'invalid_grant' })
+    // Deleting it while a policy still names its issuer is refused (the issuer would otherwise be
+    // trusted as a plain OIDC issuer through its discovery document).
+    const blocked = await httpB.call('DELETE', `/api/v1/federation/partners/${partnerId}`, adminB)
+    expect(blocked.status).toBe(409)
+    expect((await httpB.call('DELETE', `/api/v1/oidc/trust-policies/${String(policy.body?.['policyId'])}`, managerB)).status).toBe(204)
     expect((await httpB.call('DELETE', `/api/v1/federation/partners/${partnerId}`, adminB)).status).toBe(204)
     expect((await httpB.call('GET', `/api/v1/federation/partners/${partnerId}`, adminB)).status).toBe(404)
   })

@@ -271,6 +271,13 @@ export function createFederationService(api: () => ExtensionApi, o: ServiceOptio
       const removed = await api().transaction(async (tx) => {
         const current = await federationRepo(tx).findPartner(ctx.auth.organizationId, partnerId)
         if (current === null) throw notFound('Partner')
+        // Without its partner record, an issuer that serves OIDC discovery would be trusted by
+        // those policies as a plain OIDC issuer (no organization allow-list): refuse, and let the
+        // administrator suspend the partner (immediate) or have the policies removed first.
+        const dependent = (await federationRepo(tx).policiesByIssuer(current.issuer)).length
+        if (dependent > 0) {
+          throw new IdpError('CONFLICT', `${dependent} trust polic${dependent === 1 ? 'y names' : 'ies name'} this partner's issuer; suspend the partner, or delete those policies first`)
+        }
         await federationRepo(tx).deletePartner(ctx.auth.organizationId, partnerId)
         await record(tx, ctx, {
           organizationId: current.organizationId,
