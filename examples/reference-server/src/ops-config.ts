@@ -26,7 +26,7 @@
  * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications per (client id, IP) before that pair is slowed down |
  * | `RATE_LIMIT_BEARER_FAILURES` / `RATE_LIMIT_BEARER_FAILURE_WINDOW_SECONDS` | `100` / `60` | rejected Bearer tokens per IP before that IP is slowed down |
  * | `RATE_LIMIT_FAIL_MODE` | `insurance` | when Redis is down: `insurance` (count per process), `open`, `closed` (503) |
- * | `TRUST_PROXY` | `false` | the proxies whose `X-Forwarded-For` entries are believed: a comma-separated list of their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`); `true` and hop counts are refused (a client connecting directly could forge its address) |
+ * | `TRUST_PROXY` | `false` | the proxies whose `X-Forwarded-For` entries are believed: a comma-separated list of their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`), or a hop count `1`–`16` when the server is reachable only through the proxies (warned at start); `true` is refused (a client could forge its address) |
  *
  * @module
  */
@@ -71,9 +71,10 @@ export interface OpsConfig {
     | false
   /**
    * Which proxies' `X-Forwarded-For` entries are believed (Fastify `trustProxy`): `false` (none: the
-   * socket address is the client) or the proxies' addresses / CIDRs.
+   * socket address is the client), the proxies' addresses / CIDRs, or `{ hops }`: the nearest `hops`
+   * peers are proxies whatever their address (only safe when no client can connect directly).
    */
-  readonly trustProxy: false | readonly string[]
+  readonly trustProxy: false | readonly string[] | { readonly hops: number }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
@@ -88,19 +89,28 @@ function isProxyAddress(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
 }
 
+/** The largest hop count `TRUST_PROXY` accepts. */
+const MAX_PROXY_HOPS = 16
+
 /**
- * Parses `TRUST_PROXY`: the proxies' addresses. Refused rather than honoured: `true`, which trusts
- * every hop, so that any client chooses its own address with a forged first `X-Forwarded-For`
- * entry (bypassing per-IP limits and writing the forged address into the audit log); and a bare hop
- * count, which cannot tell a proxy from a client connecting directly (Fastify ≥ 5.12 ignores it).
+ * Parses `TRUST_PROXY`: the proxies' addresses, or a hop count. Refused rather than honoured:
+ * `true`, which trusts every hop, so that any client chooses its own address with a forged first
+ * `X-Forwarded-For` entry (bypassing per-IP limits and writing the forged address into the audit
+ * log). A hop count is honoured (the `n` nearest peers are proxies) but cannot tell a proxy from a
+ * client that connects directly, so {@link startupWarnings} warns about it.
  */
 function parseTrustProxy(raw: string | undefined, problems: string[]): OpsConfig['trustProxy'] {
   if (raw === undefined || raw === 'false') return false
-  if (raw === 'true' || /^\d+$/.test(raw)) {
+  if (raw === 'true') {
     problems.push(
-      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8)`,
+      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8), or their number of hops`,
     )
     return false
+  }
+  if (/^\d{1,3}$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > MAX_PROXY_HOPS) problems.push(`TRUST_PROXY as a hop count must be 1–${MAX_PROXY_HOPS}: ${raw}`)
+    return Object.freeze({ hops })
   }
   const entries = raw.split(',').map((e) => e.trim())
   const bad = entries.filter((e) => !isProxyAddress(e))
