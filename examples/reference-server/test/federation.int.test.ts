@@ -239,6 +239,25 @@ for (const t of TARGETS) {
       expect((await http.call('GET', '/api/v1/federation/partners', manager)).status).toBe(403)
     })
 
+    it('updates policies under the same rules, and audits every change', async () => {
+      const agent = await createAgent(manager, 'patched', ['agents:read', 'audit:read'])
+      const created = await http.call('POST', '/api/v1/oidc/trust-policies', manager, {
+        name: 'patch me', issuer: GITHUB, conditions: [{ claim: 'repository', equals: 'acme/patch' }], agentId: agent.agentId, scopes: ['agents:read'],
+      })
+      const policyId = String(created.body?.['policyId'])
+      const patched = await http.call('PATCH', `/api/v1/oidc/trust-policies/${policyId}`, manager, { scopes: ['agents:read', 'audit:read'], conditions: [{ claim: 'repository', glob: 'acme/patch-*' }] })
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200)
+      expect(patched.body).toMatchObject({ scopes: ['agents:read', 'audit:read'], conditions: [{ claim: 'repository', glob: 'acme/patch-*' }] })
+      expect((await http.call('PATCH', `/api/v1/oidc/trust-policies/${policyId}`, manager, { scopes: ['agents:write'] })).status).toBe(403)
+      expect((await http.call('PATCH', `/api/v1/oidc/trust-policies/${policyId}`, manager, { conditions: [{ claim: 'sub', glob: 'repo:**' }] })).status).toBe(400)
+      expect((await http.call('PATCH', `/api/v1/oidc/trust-policies/${policyId}`, manager, { issuer: 'https://gitlab.com' })).status).toBe(400)
+      expect((await http.call('GET', `/api/v1/oidc/trust-policies/${policyId}`, manager)).body).toMatchObject({ scopes: ['agents:read', 'audit:read'] })
+      const audit = await http.call('GET', `/api/v1/audit?agentId=${agent.agentId}`, manager)
+      const actions = (audit.body?.['items'] as { action: string }[]).map((e) => e.action)
+      expect(actions).toEqual(expect.arrayContaining(['federation.policy_created', 'federation.policy_updated']))
+      expect(actions.filter((a) => a === 'federation.policy_updated')).toHaveLength(1)
+    })
+
     it('kills issued tokens when their trust policy is deleted', async () => {
       const agent = await createAgent(manager, 'short-lived', ['agents:read'])
       const created = await http.call('POST', '/api/v1/oidc/trust-policies', manager, {
@@ -359,5 +378,26 @@ describe('federation not installed', () => {
     } finally {
       await server.close()
     }
-  })
+  }, 120_000)
+})
+
+describe('FEDERATION_ALLOWED_ISSUERS', () => {
+  it('limits the issuers trust policies may name', async () => {
+    const t = TARGETS[TARGETS.length - 1]
+    if (t === undefined) throw new Error('no target')
+    const server = await startOn(t, { PLUGINS: 'federation', FEDERATION_ALLOWED_ISSUERS: GITHUB }, { knownPlugins: { federation: entry() } })
+    try {
+      const http = api(server.url)
+      const admin = await http.token(ADMIN_ID, ADMIN_SECRET)
+      const tenant = await provisionTenant(server.url, admin, 'allowed-issuers', ['agents:read', 'agents:write'])
+      const manager = await http.token(tenant.clientId, tenant.clientSecret)
+      const policy = (issuer: string) => ({ name: 'p', issuer, conditions: [{ claim: 'repository', equals: 'acme/app' }], agentId: tenant.agentId, scopes: ['agents:read'] })
+      expect((await http.call('POST', '/api/v1/oidc/trust-policies', manager, policy(GITHUB))).status).toBe(201)
+      const refused = await http.call('POST', '/api/v1/oidc/trust-policies', manager, policy(K8S))
+      expect(refused.status).toBe(400)
+      expect(refused.body).toMatchObject({ code: 'VALIDATION_ERROR' })
+    } finally {
+      await server.close()
+    }
+  }, 120_000)
 })
