@@ -21,14 +21,14 @@ function titleOf(file: string): string {
   return (m?.[1] ?? file.replace(/\.md$/, '')).replaceAll('`', '')
 }
 
-const item = (file: string): DefaultTheme.SidebarItem => ({ text: titleOf(file), link: `/${file.replace(/\.md$/, '')}` })
+const item = (file: string): DefaultTheme.SidebarItem => ({ text: titleOf(file), link: `/${file.replace(/(index)?\.md$/, '')}` })
 
 /** The order of the hand-written pages; any other `docs/*.md` joins "Guides", by title. */
 const GROUPS: [string, string[]][] = [
   ['Introduction', ['quick-start.md', 'concepts.md']],
-  ['Guides', ['credentials.md', 'private-key-jwt.md', 'dids.md', 'delegation.md', 'audit.md', 'sdk.md', 'cli.md']],
+  ['Guides', ['credentials.md', 'private-key-jwt.md', 'dids.md', 'delegation.md', 'audit-verification.md', 'audit.md', 'sdk.md', 'cli.md']],
   ['Build with it', ['embedding.md', 'plugins.md']],
-  ['Run it', ['operations.md', 'runbooks.md', 'security.md', 'benchmarks.md', 'seed-compatibility.md']],
+  ['Run it', ['operations.md', 'security.md', 'benchmarks.md', 'seed-compatibility.md']],
 ]
 
 function sidebar(): DefaultTheme.SidebarItem[] {
@@ -39,9 +39,25 @@ function sidebar(): DefaultTheme.SidebarItem[] {
     text,
     items: [...files.filter((f) => pages.includes(f)).map(item), ...(text === 'Guides' ? extra.map(item) : [])],
   }))
+  const runbooks = ['runbooks/index.md', ...readdirSync(join(docsDir, 'runbooks')).filter((f) => f.endsWith('.md') && f !== 'index.md').sort().map((f) => `runbooks/${f}`)]
   const reference = ['api.md', ...readdirSync(join(docsDir, 'reference')).filter((f) => f.endsWith('.md')).sort().map((f) => `reference/${f}`)]
-  return [...groups, { text: 'Reference (generated)', items: reference.map(item) }]
+  return [
+    ...groups,
+    { text: 'Runbooks', collapsed: true, items: runbooks.map(item) },
+    { text: 'Reference (generated)', items: reference.map(item) },
+  ]
 }
+
+/**
+ * Heading anchors as GitHub computes them, so that one `page.md#anchor` link works both on GitHub
+ * and in the site: lower case, punctuation other than `-` and `_` dropped, each space a `-`.
+ */
+export const githubSlug = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replaceAll(' ', '-')
 
 export default defineConfig({
   title: 'SentryAgent AgentIdP',
@@ -62,6 +78,7 @@ export default defineConfig({
     outline: { level: [2, 3] },
   },
   markdown: {
+    anchor: { slugify: githubSlug },
     config(md) {
       // Relative links that leave docs/ (../packages/…, ../bench/…, ../README.md) go to the repository.
       md.core.ruler.push('repository_links', (state) => {
