@@ -8,6 +8,7 @@
  * | `reference/scopes.md`, `reference/errors.md`, `reference/audit-actions.md` | the IdP's registry: core's `SCOPES`, `ERROR_CODES`, `AUDIT_ACTIONS` plus each plugin's |
  * | `reference/metrics.md` | the binding's Prometheus registry (`createIdpMetrics`) |
  * | `reference/plugins.md` | `KNOWN_PLUGINS` and what each contributes |
+ * | `reference/options.md` | the documented option interfaces of `createIdp()` and the Fastify plugin (`options-reference.ts`) |
  *
  * A test keeps the committed files equal to this output (`npm run docs:api` rewrites them), so the
  * reference cannot drift from the code.
@@ -23,6 +24,7 @@ import { pino } from 'pino'
 import { build } from './app.js'
 import { CONFIG_VARIABLES, type ConfigVariable } from './config-variables.js'
 import { loadConfig } from './config.js'
+import { OPTION_SOURCES, readOptions, type OptionRow } from './options-reference.js'
 import { KNOWN_PLUGINS, type PluginEntry } from './plugins.js'
 
 interface Operation {
@@ -57,6 +59,7 @@ export interface ReferenceSources {
   plugins: readonly PluginInfo[]
   metrics: readonly MetricInfo[]
   variables: readonly ConfigVariable[]
+  options: readonly { title: string; file: string; rows: readonly OptionRow[] }[]
 }
 
 function auth(op: Operation): string {
@@ -97,7 +100,7 @@ export function renderApiReference(doc: OpenApiDocument): string {
     '',
     'Also generated from the code: [scopes](reference/scopes.md), [error codes](reference/errors.md),',
     '[audit actions](reference/audit-actions.md), [metrics](reference/metrics.md),',
-    '[configuration](reference/configuration.md) and [plugins](reference/plugins.md).',
+    '[configuration](reference/configuration.md), [plugins](reference/plugins.md) and [library options](reference/options.md).',
     '',
   ]
   for (const [tag, rows] of byTag) out.push(`## ${tag}`, '', '| method | path | auth | what it does |', '|---|---|---|---|', ...rows, '')
@@ -183,7 +186,7 @@ function variablesTable(rows: readonly ConfigVariable[]): string[] {
   return [
     '| variable | default | meaning |',
     '|---|---|---|',
-    ...rows.map((v) => `| ${v.names.map(code).join(' / ')}${v.secret === true ? ' 🔒' : ''} | ${cell(v.default)} | ${cell(v.meaning)} |`),
+    ...rows.map((v) => `| ${v.names.map(code).join(' / ')}${v.secret === true ? ' (secret)' : ''} | ${cell(v.default)} | ${cell(v.meaning)} |`),
   ]
 }
 
@@ -200,7 +203,7 @@ function renderConfiguration(src: ReferenceSources): string {
     GENERATED('`CONFIG_VARIABLES` in `examples/reference-server/src/config-variables.ts`'),
     '',
     'The reference server reads only these environment variables (`config.ts` is the only reader of',
-    '`process.env`). An invalid value stops the start with every problem listed. 🔒 marks a secret: give it',
+    '`process.env`). An invalid value stops the start with every problem listed. A variable marked *(secret)* is one: give it',
     'through a secret store (a Kubernetes `Secret`, see [operations](../operations.md)), never in a manifest.',
     '',
   ]
@@ -218,7 +221,8 @@ function renderPlugins(src: ReferenceSources): string {
     '',
     'The plugins this reference server knows. `PLUGINS` (a comma list, or `none`) chooses among them; unset,',
     'every plugin enabled by default is installed. A plugin that is not installed is absent: its routes',
-    'answer 404 and its scopes are not advertised. How to write one: [writing a plugin](../plugins.md).',
+    'answer 404 and its scopes are not advertised. How to write one: [writing a plugin](../plugins.md); the',
+    "options of the library's own Fastify plugin: [library options](options.md).",
     '',
   ]
   if (src.plugins.length === 0) {
@@ -238,6 +242,27 @@ function renderPlugins(src: ReferenceSources): string {
   return out.join('\n')
 }
 
+function renderOptions(src: ReferenceSources): string {
+  const out = [
+    '# Library options',
+    '',
+    GENERATED('the option interfaces themselves (`IdpOptions`, `SentryAgentIdpOptions`) and their doc comments'),
+    '',
+    'The options of the library when you compose it yourself ([embedding](../embedding.md)); the reference',
+    "server sets them from its [configuration](configuration.md). Invalid options fail at once with",
+    '`CONFIG_INVALID`, listing every problem.',
+    '',
+  ]
+  for (const section of src.options) {
+    out.push(`## ${section.title}`, '', `From \`${section.file}\`.`, '', '| option | type | default | meaning |', '|---|---|---|---|')
+    for (const o of section.rows) {
+      out.push(`| ${code(o.name)} | ${code(cell(o.type))} | ${o.required ? '**required**' : o.default === '' ? '—' : cell(o.default)} | ${cell(o.meaning)} |`)
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}
+
 /** Every generated page, by path under `docs/`. */
 export function renderReferencePages(src: ReferenceSources): Record<string, string> {
   return {
@@ -248,6 +273,7 @@ export function renderReferencePages(src: ReferenceSources): Record<string, stri
     'reference/audit-actions.md': renderAuditActions(src),
     'reference/metrics.md': renderMetrics(src),
     'reference/plugins.md': renderPlugins(src),
+    'reference/options.md': renderOptions(src),
   }
 }
 
@@ -293,6 +319,7 @@ export async function collectReferenceSources(known: Readonly<Record<string, Plu
           plugins,
           metrics: json.map((m) => ({ name: m.name, type: String(m.type), help: m.help, labels: labels.get(m.name) ?? [] })),
           variables: CONFIG_VARIABLES,
+          options: await Promise.all(OPTION_SOURCES.map(async (o) => ({ title: o.title, file: o.file, rows: await readOptions(o.file, o.name) }))),
         }
       } finally {
         metrics.close()

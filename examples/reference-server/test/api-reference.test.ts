@@ -18,7 +18,10 @@ describe('generated reference pages', () => {
     expect(pages['api.md']).toContain('| `POST` | `/oauth2/token` | client |')
     expect(pages['reference/errors.md']).toContain('| `INVALID_CLIENT` | 401 | `invalid_client` |')
     expect(pages['reference/metrics.md']).toContain('| `agentidp_db_pool_waiting_requests` | gauge |')
-    expect(pages['reference/configuration.md']).toContain('| `SENTRYAGENT_MASTER_KEY` 🔒 |')
+    expect(pages['reference/configuration.md']).toContain('| `SENTRYAGENT_MASTER_KEY` (secret) |')
+    expect(pages['reference/options.md']).toContain('| `issuer` | `string` | **required** |')
+    expect(pages['reference/options.md']).toContain('| `tokens.accessTokenTtlSeconds` | `number` | 3600 |')
+    expect(pages['reference/options.md']).toContain("| `prefix` | `string` | '/api/v1' |")
     for (const [path, generated] of Object.entries(pages)) {
       const committed = await readFile(new URL(path, docs), 'utf8').catch(() => '(missing)')
       expect(committed, `docs/${path} is stale: run \`npm run docs:api\``).toBe(generated)
