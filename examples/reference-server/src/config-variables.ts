@@ -119,7 +119,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     'operations',
     'TRUST_PROXY',
     '`false`',
-    "the proxies whose `X-Forwarded-For` entries are believed: their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`); `true` and hop counts are refused (a client connecting directly could forge its address)",
+    "the proxies whose `X-Forwarded-For` entries are believed: their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`), or a hop count `1`–`16` when the server is reachable only through the proxies (warned at start); `true` is refused (a client could forge its address)",
   ),
 ])
 

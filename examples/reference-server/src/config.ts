@@ -162,6 +162,8 @@ function isOrigin(value: string): boolean {
  * - Shared state with the default issuer: every process derives `http://localhost:$PORT` on its
  *   own, so processes on different ports (or behind a load balancer under another name) issue
  *   tokens with different `iss`/`aud` and reject each other's.
+ * - `TRUST_PROXY` as a hop count: the nearest peers are believed whatever their address, so a client
+ *   that can reach the server without passing the proxies chooses its own address.
  *
  * @example
  * for (const w of startupWarnings(config)) log.warn({ event: 'config_warning' }, w)
@@ -172,6 +174,12 @@ export function startupWarnings(config: ServerConfig): string[] {
   if (shared && config.issuerIsDefault) {
     warnings.push(
       `ISSUER is not set: this process uses ${config.issuer}; processes sharing this database or Redis with another issuer reject each other's tokens — set ISSUER to the public URL every process shares`,
+    )
+  }
+  const proxy = config.ops.trustProxy
+  if (proxy !== false && 'hops' in proxy) {
+    warnings.push(
+      `TRUST_PROXY=${proxy.hops} believes the ${proxy.hops} nearest peer(s) whatever their address: a client that reaches this server without passing the proxies can forge its address — prefer the proxies' addresses/CIDRs`,
     )
   }
   return warnings

@@ -47,9 +47,10 @@ export interface OpsConfig {
     | false
   /**
    * Which proxies' `X-Forwarded-For` entries are believed (Fastify `trustProxy`): `false` (none: the
-   * socket address is the client) or the proxies' addresses / CIDRs.
+   * socket address is the client), the proxies' addresses / CIDRs, or `{ hops }`: the nearest `hops`
+   * peers are proxies whatever their address (only safe when no client can connect directly).
    */
-  readonly trustProxy: false | readonly string[]
+  readonly trustProxy: false | readonly string[] | { readonly hops: number }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
@@ -64,19 +65,28 @@ function isProxyAddress(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
 }
 
+/** The largest hop count `TRUST_PROXY` accepts. */
+const MAX_PROXY_HOPS = 16
+
 /**
- * Parses `TRUST_PROXY`: the proxies' addresses. Refused rather than honoured: `true`, which trusts
- * every hop, so that any client chooses its own address with a forged first `X-Forwarded-For`
- * entry (bypassing per-IP limits and writing the forged address into the audit log); and a bare hop
- * count, which cannot tell a proxy from a client connecting directly (Fastify ≥ 5.12 ignores it).
+ * Parses `TRUST_PROXY`: the proxies' addresses, or a hop count. Refused rather than honoured:
+ * `true`, which trusts every hop, so that any client chooses its own address with a forged first
+ * `X-Forwarded-For` entry (bypassing per-IP limits and writing the forged address into the audit
+ * log). A hop count is honoured (the `n` nearest peers are proxies) but cannot tell a proxy from a
+ * client that connects directly, so {@link startupWarnings} warns about it.
  */
 function parseTrustProxy(raw: string | undefined, problems: string[]): OpsConfig['trustProxy'] {
   if (raw === undefined || raw === 'false') return false
-  if (raw === 'true' || /^\d+$/.test(raw)) {
+  if (raw === 'true') {
     problems.push(
-      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8)`,
+      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8), or their number of hops`,
     )
     return false
+  }
+  if (/^\d{1,3}$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > MAX_PROXY_HOPS) problems.push(`TRUST_PROXY as a hop count must be 1–${MAX_PROXY_HOPS}: ${raw}`)
+    return Object.freeze({ hops })
   }
   const entries = raw.split(',').map((e) => e.trim())
   const bad = entries.filter((e) => !isProxyAddress(e))
