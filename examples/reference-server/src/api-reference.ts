@@ -58,6 +58,8 @@ export interface ReferenceSources {
   registry: { scopes: readonly string[]; auditActions: readonly string[]; errorCodes: Readonly<Record<string, ErrorCodeSpec>> }
   plugins: readonly PluginInfo[]
   metrics: readonly MetricInfo[]
+  /** Metrics the live server exports beyond the binding's own and prom-client's defaults: the plugins'. */
+  pluginMetrics: readonly Omit<MetricInfo, 'labels'>[]
   variables: readonly ConfigVariable[]
   options: readonly { title: string; file: string; rows: readonly OptionRow[] }[]
 }
@@ -179,6 +181,18 @@ function renderMetrics(src: ReferenceSources): string {
     '|---|---|---|---|',
     ...src.metrics.map((m) => `| ${code(m.name)} | ${m.type} | ${m.labels.map(code).join(', ') || '—'} | ${cell(m.help)} |`),
     '',
+    '## From plugins',
+    '',
+    ...(src.pluginMetrics.length === 0
+      ? ['No installed plugin exports metrics of its own.']
+      : [
+          'Exported on the same registry by the installed plugins (labels: see each plugin\'s guide).',
+          '',
+          '| metric | type | meaning |',
+          '|---|---|---|',
+          ...src.pluginMetrics.map((m) => `| ${code(m.name)} | ${m.type} | ${cell(m.help)} |`),
+        ]),
+    '',
   ].join('\n')
 }
 
@@ -277,6 +291,12 @@ export function renderReferencePages(src: ReferenceSources): Record<string, stri
   }
 }
 
+/** Name, type and help of every metric in a Prometheus text exposition. */
+export function exportedMetrics(exposition: string): Omit<MetricInfo, 'labels'>[] {
+  const help = new Map([...exposition.matchAll(/^# HELP (\S+) (.*)$/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').replaceAll('\\n', ' ').replaceAll('\\\\', '\\')]))
+  return [...exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1] ?? '', type: m[2] ?? '', help: help.get(m[1] ?? '') ?? '' }))
+}
+
 /** The environment of the documented server: memory storage, every known plugin, no periodic jobs. */
 function exampleEnv(known: Readonly<Record<string, PluginEntry>>, dataDir: string): Record<string, string> {
   const names = Object.keys(known)
@@ -301,6 +321,7 @@ export async function collectReferenceSources(known: Readonly<Record<string, Plu
     const { app } = await build(loadConfig(exampleEnv(known, dataDir)), { logger, knownPlugins: known })
     try {
       const openapi = (await app.inject('/openapi.json')).json<OpenApiDocument>()
+      const exposition = (await app.inject('/metrics')).body
       const { scopes, auditActions, errorCodes } = app.idp.registry
       const plugins: PluginInfo[] = []
       const defaults = loadConfig({})
@@ -318,6 +339,7 @@ export async function collectReferenceSources(known: Readonly<Record<string, Plu
           registry: { scopes, auditActions, errorCodes },
           plugins,
           metrics: json.map((m) => ({ name: m.name, type: String(m.type), help: m.help, labels: labels.get(m.name) ?? [] })),
+          pluginMetrics: exportedMetrics(exposition).filter((m) => !labels.has(m.name) && !/^agentidp_(process|nodejs)_/.test(m.name)),
           variables: CONFIG_VARIABLES,
           options: await Promise.all(OPTION_SOURCES.map(async (o) => ({ title: o.title, file: o.file, rows: await readOptions(o.file, o.name) }))),
         }
