@@ -4,32 +4,9 @@
  * embedded defaults: PGlite under `./data`, in-process ephemeral state, a local key store whose
  * master key is generated into `./data` on first start.
  *
- * | variable | default | meaning |
- * |---|---|---|
- * | `PORT` | `3000` | TCP port |
- * | `HOST` | `127.0.0.1` | interface to bind (`0.0.0.0` in containers) |
- * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host. Set it whenever several processes share a database (a warning says so at start) |
- * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
- * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded storage chosen by `STORAGE` |
- * | `STORAGE` | `pglite` | embedded storage when `DATABASE_URL` is unset: `pglite` (in `$DATA_DIR/pglite`) or `memory` (NOTHING persists: benchmarks and demos only) |
- * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
- * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
- * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
- * | `DATABASE_QUERY_TIMEOUT_MS` | `5000` | bound on every statement: PostgreSQL cancels it (`statement_timeout`); with no reply 500 ms later (partition) the connection is discarded; the request answers 503 (0 = none) |
- * | `SENTRYAGENT_MASTER_KEY` | generated into `$DATA_DIR/master.key` | encrypts signing keys at rest (≥ 32 chars) |
- * | `SENTRYAGENT_BOOTSTRAP_CLIENT_ID` / `_SECRET` | generated | platform administrator client created on first start |
- * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
- * | `AUDIT_RETENTION_DAYS` | `90` | audit events older than this are purged (0 = keep forever) |
- * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
- * | `LOG_LEVEL` | `info` | pino level |
- * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
- * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
- * | `FEDERATION_ALLOWED_ISSUERS` | — (any https issuer) | comma list of OIDC issuers trust policies may name (registered partners are always allowed) |
- * | `FEDERATION_MAX_TOKEN_AGE_SECONDS` | `600` | oldest `iat` of a workload token accepted by federation |
- * | `FEDERATION_ALLOW_INSECURE_LOCALHOST` | `false` | accept `http://localhost`/`127.0.0.1` issuers and JWKS URLs (development only; warned at start) |
- * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
- *
- * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
+ * Every variable, its default and meaning: `CONFIG_VARIABLES` in `config-variables.ts` (the
+ * configuration reference is generated from it; a test keeps it equal to what this file and
+ * `ops-config.ts` read). Redis, Vault, key rotation and rate limits are parsed in `ops-config.ts`.
  *
  * @module
  */

@@ -29,6 +29,12 @@ export interface PluginEntry {
   /** Installed when `PLUGINS` is not set. @example (config) => config.stripe !== undefined */
   enabledByDefault(config: ServerConfig): boolean
   create(config: ServerConfig, log: Logger): ServerPlugin | Promise<ServerPlugin>
+  /**
+   * Variables under which `create` succeeds offline, for the generated reference (its routes, scopes,
+   * error codes and audit actions are documented from a server that installs every known plugin).
+   * @example { STRIPE_SECRET_KEY: 'sk_test_docs' }
+   */
+  readonly exampleEnv?: Readonly<Record<string, string>>
 }
 
 /**
