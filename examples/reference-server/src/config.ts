@@ -24,6 +24,7 @@
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
  * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
+ * | `WEBHOOKS_ALLOW_PRIVATE_URLS` | `false` | `true` lets webhook URLs use `http:` and loopback, private and link-local addresses — development and tests ONLY (warns at start); cloud metadata addresses stay refused |
  * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
  *
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
@@ -64,6 +65,8 @@ export interface ServerConfig {
   readonly tlsKeyFile: string | undefined
   /** Browser origins allowed by CORS; empty = CORS off. */
   readonly corsOrigins: readonly string[]
+  /** Options of the webhooks plugin (`WEBHOOKS_*`). */
+  readonly webhooks: { readonly allowPrivateUrls: boolean }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -133,6 +136,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
   const plugins = parsePlugins(str('PLUGINS'), problems)
+  const allowPrivateWebhooks = str('WEBHOOKS_ALLOW_PRIVATE_URLS') ?? 'false'
+  if (allowPrivateWebhooks !== 'true' && allowPrivateWebhooks !== 'false') problems.push('WEBHOOKS_ALLOW_PRIVATE_URLS must be true or false')
 
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
@@ -160,6 +165,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsCertFile,
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
+    webhooks: Object.freeze({ allowPrivateUrls: allowPrivateWebhooks === 'true' }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
