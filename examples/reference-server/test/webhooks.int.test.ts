@@ -140,6 +140,13 @@ for (const target of TARGETS) {
       expect(ping.status).toBe(202)
       await waitFor('ping', () => hook.received.find((r) => r.headers['webhook-id'] === ping.body?.['deliveryId']))
 
+      // Metrics: deliveries by outcome, latency, dead letters, queue depth.
+      const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text())
+      expect(metrics).toMatch(/^agentidp_webhook_deliveries_total\{outcome="succeeded"\} [1-9]\d*$/m)
+      expect(metrics).toMatch(/^agentidp_webhook_delivery_duration_seconds_count\{outcome="succeeded"\} [1-9]/m)
+      expect(metrics).toMatch(/^agentidp_webhook_dead_letters_total 0$/m)
+      expect(metrics).toMatch(/^agentidp_webhook_queue_depth \d+$/m)
+
       // Every change is audited.
       const audit = await http.call('GET', '/api/v1/audit?limit=100', token)
       const actions = ((audit.body?.['items'] ?? []) as Array<{ action: string }>).map((e) => e.action)
