@@ -8,9 +8,13 @@
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, startServer, type Running } from './harness.js'
+import { build } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { ADMIN_ID, ADMIN_SECRET, MASTER_KEY, TARGETS, api, freePort, provisionTenant, startOn, startServer, type Running } from './harness.js'
 
 interface Received {
   headers: IncomingHttpHeaders
@@ -230,5 +234,32 @@ describe('webhooks plugin: SSRF refusals and PLUGINS', () => {
     } finally {
       await server.close()
     }
+  })
+
+  it('warns at start when WEBHOOKS_ALLOW_PRIVATE_URLS=true, and only then', async () => {
+    const warnings = async (flag: string | undefined) => {
+      const lines: { msg: string }[] = []
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as { msg: string })
+          done()
+        },
+      })
+      const config = loadConfig({
+        PORT: String(await freePort()),
+        STORAGE: 'memory',
+        SENTRYAGENT_BOOTSTRAP_CLIENT_ID: ADMIN_ID,
+        SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: ADMIN_SECRET,
+        SENTRYAGENT_MASTER_KEY: MASTER_KEY,
+        ...(flag === undefined ? {} : { WEBHOOKS_ALLOW_PRIVATE_URLS: flag }),
+      })
+      const server = await build(config, { logger: pino({ level: 'warn' }, stream) })
+      await server.app.close()
+      return lines.map((l) => l.msg).filter((m) => m.includes('WEBHOOKS_ALLOW_PRIVATE_URLS'))
+    }
+    expect(await warnings('true')).toHaveLength(1)
+    expect(await warnings('false')).toEqual([])
+    expect(await warnings(undefined)).toEqual([])
+    expect(() => loadConfig({ WEBHOOKS_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_URLS must be true or false/)
   })
 })

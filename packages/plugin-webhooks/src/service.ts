@@ -20,7 +20,7 @@ import { isIP } from 'node:net'
 import { webhookError } from './errors.js'
 import type { WebhookMetrics } from './metrics.js'
 import { CORE_EVENTS, type AttemptResult, type Delivery, type Subscription } from './model.js'
-import { generateSecret, secretOf, signatureHeaders } from './signing.js'
+import { generateSecret, signatureHeaders } from './signing.js'
 import type { Page } from './storage.js'
 
 /** Options of the webhooks plugin. */
@@ -389,7 +389,7 @@ export class WebhooksService {
     })
   }
 
-  /** Queues a `webhook.ping` delivery to this subscription (sent even while paused? no: when active). */
+  /** Queues a `webhook.ping` delivery to this subscription (sent once it is active). */
   async ping(ctx: RequestContext, subscriptionId: string): Promise<DeliveryView> {
     const organizationId = ctx.auth.organizationId
     return this.api.transaction(async (tx) => {
@@ -563,7 +563,4 @@ export class WebhooksService {
   queueDepth(): Promise<number> {
     return this.repo.queueDepth()
   }
-
-  /** The display form of a stored key (tests). */
-  static secretOf = secretOf
 }
