@@ -107,13 +107,45 @@ for (const target of STORAGE_TARGETS) {
       expect(hook.received.filter((r) => r.headers['webhook-id'] === ping.deliveryId)).toHaveLength(7)
     })
 
+    it('a host resolving to a private address at delivery time is refused without the development flag', async () => {
+      const clock = manualClock()
+      const hook = await receiver()
+      cleanups.push(hook.close)
+      const db = await target.create([webhooksStorage])
+      cleanups.push(db.dispose)
+      // The name passes creation (it is not a literal address); DNS then answers 127.0.0.1.
+      const lookups: string[] = []
+      const t = await startIdp(db.storage, clock.now, {
+        allowPrivateUrls: false,
+        resolve: async (host) => {
+          lookups.push(host)
+          return [{ address: '127.0.0.1', family: 4 }]
+        },
+      })
+      cleanups.push(t.close)
+      const service = t.plugin.runtime.service()
+      const sub = await service.create(t.ctx, { url: `https://hooks.example.test:${new URL(hook.url).port}/in`, events: ['webhook.ping'] })
+      await expect(service.create(t.ctx, { url: 'https://10.0.0.1/in', events: ['webhook.ping'] })).rejects.toMatchObject({ code: 'WEBHOOK_URL_NOT_ALLOWED' })
+      await expect(service.create(t.ctx, { url: hook.url, events: ['webhook.ping'] })).rejects.toMatchObject({ code: 'WEBHOOK_URL_NOT_ALLOWED' })
+      await service.ping(t.ctx, sub.subscriptionId)
+      await t.plugin.runtime.deliverDue()
+      expect(lookups).toEqual(['hooks.example.test'])
+      expect((await deliveries(t, sub.subscriptionId))[0]).toMatchObject({ status: 'pending', error: 'address_not_allowed', attempts: 1 })
+      expect(hook.received).toHaveLength(0)
+    })
+
     it('a non-2xx answer is a failure with its code; a redirect is not followed', async () => {
-      const { t, hook } = await setup(() => 500)
+      const answers = [500, 302]
+      const { t, hook, clock } = await setup(() => answers.shift() ?? 204)
       const service = t.plugin.runtime.service()
       const sub = await service.create(t.ctx, { url: hook.url, events: ['webhook.ping'] })
       await service.ping(t.ctx, sub.subscriptionId)
       await t.plugin.runtime.deliverDue()
       expect((await deliveries(t, sub.subscriptionId))[0]).toMatchObject({ status: 'pending', responseCode: 500, error: 'HTTP 500' })
+      clock.advance(DEFAULT_RETRY_SCHEDULE_MS[0])
+      await t.plugin.runtime.deliverDue()
+      expect((await deliveries(t, sub.subscriptionId))[0]).toMatchObject({ status: 'pending', responseCode: 302, error: 'redirect_refused', attempts: 2 })
+      expect(hook.received).toHaveLength(2)
     })
 
     it('signs with the previous secret too while a rotation overlaps', async () => {
