@@ -168,6 +168,39 @@ for (const target of STORAGE_TARGETS) {
       expect(String(hook.received[1]?.headers['webhook-signature']).split(' ')).toHaveLength(1)
     })
 
+    it('pages subscriptions (oldest first) and deliveries (newest first) with cursors', async () => {
+      const { t, hook, clock } = await setup()
+      const service = t.plugin.runtime.service()
+      const subs: string[] = []
+      for (let i = 0; i < 5; i++) {
+        subs.push((await service.create(t.ctx, { url: hook.url, events: ['webhook.ping'] })).subscriptionId)
+        clock.advance(i % 2 === 0 ? 0 : 1000) // equal timestamps too: the id breaks ties
+      }
+      const seen: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await service.list(t.ctx, { limit: 2, cursor })
+        seen.push(...page.items.map((s) => s.subscriptionId))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor !== undefined)
+      expect(seen).toHaveLength(5)
+      expect(new Set(seen)).toEqual(new Set(subs))
+      const first = subs[0] ?? ''
+      const pings: string[] = []
+      for (let i = 0; i < 5; i++) {
+        pings.push((await service.ping(t.ctx, first)).deliveryId)
+        clock.advance(1000)
+      }
+      const listed: string[] = []
+      cursor = undefined
+      do {
+        const page = await service.deliveries(t.ctx, first, { limit: 2, cursor })
+        listed.push(...page.items.map((d) => d.deliveryId))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor !== undefined)
+      expect(listed).toEqual([...pings].reverse())
+    })
+
     it('two workers never take the same delivery', async () => {
       const { t, hook, db } = await setup()
       const service = t.plugin.runtime.service()
