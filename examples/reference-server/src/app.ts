@@ -18,6 +18,7 @@ import { startupWarnings, type ServerConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { createOpsPorts } from './ops-wiring.js'
 import { createPlugins, KNOWN_PLUGINS, type PluginEntry, type ServerPlugin } from './plugins.js'
+import { createServerSecretStore, serverSecretsStorage } from './secret-store.js'
 
 /** A built server and what bootstrap did. */
 export interface ReferenceServer {
@@ -59,7 +60,8 @@ function fastifyTrustProxy(trust: ServerConfig['ops']['trustProxy']): false | st
 
 async function createStorage(config: ServerConfig, log: Logger, plugins: readonly ServerPlugin[]): Promise<Storage> {
   // Each installed plugin's tables: migrated after core's, written in core's transactions.
-  const extensions = plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))
+  // The server's sealed secret store, then each installed plugin's tables.
+  const extensions = [serverSecretsStorage, ...plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))]
   if (config.databaseUrl !== undefined) {
     return createPostgresStorage({
       extensions,
@@ -100,6 +102,7 @@ export async function build(config: ServerConfig, options: BuildOptions = {}): P
     storage,
     ephemeral: ops.ephemeral,
     keys: ops.keys,
+    secrets: createServerSecretStore(config.ops, storage, masterKey, log),
     logger: log,
     tokens: { accessTokenTtlSeconds: config.accessTokenTtlSeconds },
     extensions: plugins.map((p) => p.extension),

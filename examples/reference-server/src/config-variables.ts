@@ -121,6 +121,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     '`false`',
     "the proxies whose `X-Forwarded-For` entries are believed: their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`), or a hop count `1`–`16` when the server is reachable only through the proxies (warned at start); `true` is refused (a client could forge its address)",
   ),
+  row(
+    'webhooks',
+    'WEBHOOKS_ALLOW_PRIVATE_URLS',
+    '`false`',
+    '`true` lets webhook URLs use `http:` and loopback, private and link-local addresses — development and tests **only** (warned at start); cloud metadata addresses stay refused',
+  ),
   row('federation', 'FEDERATION_ALLOWED_ISSUERS', '— (any https issuer)', 'comma list of OIDC issuers trust policies may name (registered partners are always allowed)'),
   row('federation', 'FEDERATION_MAX_TOKEN_AGE_SECONDS', '`600`', 'oldest `iat` of a workload token accepted by federation'),
   row(

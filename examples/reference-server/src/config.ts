@@ -50,6 +50,8 @@ export interface ServerConfig {
     readonly maxTokenAgeSeconds: number
     readonly allowInsecureLocalhost: boolean
   }
+  /** Options of the webhooks plugin (`WEBHOOKS_*`). */
+  readonly webhooks: { readonly allowPrivateUrls: boolean }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -121,6 +123,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const plugins = parsePlugins(str('PLUGINS'), problems)
   const federationIssuers = str('FEDERATION_ALLOWED_ISSUERS')?.split(',').map((i) => i.trim()).filter((i) => i !== '')
   for (const issuer of federationIssuers ?? []) if (!/^https:\/\/[^\s]+$/.test(issuer)) problems.push(`FEDERATION_ALLOWED_ISSUERS: ${JSON.stringify(issuer)} is not an https URL`)
+  const allowPrivateWebhooks = str('WEBHOOKS_ALLOW_PRIVATE_URLS') ?? 'false'
+  if (allowPrivateWebhooks !== 'true' && allowPrivateWebhooks !== 'false') problems.push('WEBHOOKS_ALLOW_PRIVATE_URLS must be true or false')
 
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
@@ -153,6 +157,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxTokenAgeSeconds: int('FEDERATION_MAX_TOKEN_AGE_SECONDS', 600, 30, 86_400),
       allowInsecureLocalhost: bool('FEDERATION_ALLOW_INSECURE_LOCALHOST', false),
     }),
+    webhooks: Object.freeze({ allowPrivateUrls: allowPrivateWebhooks === 'true' }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

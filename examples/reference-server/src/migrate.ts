@@ -11,10 +11,11 @@ import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter
 import { loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { createPlugins, KNOWN_PLUGINS } from './plugins.js'
+import { serverSecretsStorage } from './secret-store.js'
 
 const config = loadConfig()
 const plugins = await createPlugins(config, createLogger(config.logLevel), KNOWN_PLUGINS)
-const extensions = plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))
+const extensions = [serverSecretsStorage, ...plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))]
 await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
 const storage =
   config.databaseUrl === undefined

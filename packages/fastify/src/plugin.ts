@@ -46,7 +46,11 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   // These apply to the parent instance (fastify-plugin), so plugins that depend on this one get
   // `request.ctx`, the same error rendering and X-Request-Id without registering anything.
   app.decorate('idp', idp)
-  app.decorate('idpBinding', Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes }))
+  const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
+  app.decorate(
+    'idpBinding',
+    Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes, metricsRegistry: metrics?.registry }),
+  )
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
   await idp.ready()
@@ -72,7 +76,6 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   if (opts.securityHeaders !== false) await registerSecurityHeaders(app, opts.securityHeaders)
   await registerCors(app, opts.cors)
 
-  const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
   if (metrics !== undefined) {
     app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
     app.addHook('onClose', async () => metrics.close())

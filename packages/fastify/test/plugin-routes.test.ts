@@ -8,6 +8,7 @@ import { createIdp, errorFactory, defineErrorCodes, type IdpExtension } from '@s
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ItemsOf, idParams, noContent, problemResponses, sentryAgentIdp, type SentryAgentIdpOptions } from '../src/index.js'
@@ -187,5 +188,36 @@ describe('routes of a plugin that depends on @sentryagent/fastify', () => {
     } finally {
       await f.close()
     }
+  })
+  it('can add their own metrics to the registry served at GET /metrics (none when metrics are off)', async () => {
+    const counted = fp(
+      async (app) => {
+        const registry = app.idpBinding.metricsRegistry
+        if (registry === undefined) return
+        const notesCounter = new Counter({ name: 'agentidp_notes_total', help: 'Notes written.', registers: [] })
+        registry.registerMetric(notesCounter)
+        notesCounter.inc(3)
+      },
+      { name: 'notes-metrics', dependencies: ['@sentryagent/fastify'] },
+    )
+    const idp = createIdp({ issuer: 'http://localhost' })
+    const app = Fastify()
+    await app.register(sentryAgentIdp, { idp })
+    await app.register(counted)
+    await app.ready()
+    try {
+      const res = await app.inject('/metrics')
+      expect(res.body).toMatch(/^agentidp_notes_total 3$/m)
+      expect(res.body).toMatch(/agentidp_http_requests_total/)
+    } finally {
+      await app.close()
+      await idp.close()
+    }
+    const quiet = Fastify()
+    const idp2 = createIdp({ issuer: 'http://localhost' })
+    await quiet.register(sentryAgentIdp, { idp: idp2, metrics: false })
+    expect(quiet.idpBinding.metricsRegistry).toBeUndefined()
+    await quiet.close()
+    await idp2.close()
   })
 })
