@@ -26,10 +26,23 @@
  * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
  * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
  *
+ * | `BILLING_ENABLED` | `true` | `false` keeps the billing plugin out even when `STRIPE_SECRET_KEY` is set (its routes answer 404, no limits apply) |
+ * | `TIER_ENFORCEMENT` | `true` | `false`: the billing plugin refuses nothing (no agent cap, no daily limits) while usage is still metered |
+ * | `BILLING_FLUSH_INTERVAL_SECONDS` | `60` | how often live API-call counters are flushed to the durable daily usage rows |
+ * | `STRIPE_SECRET_KEY` | — | Stripe secret key; enables the billing plugin by default. Never logged |
+ * | `STRIPE_WEBHOOK_SECRET` | — | signing secret of the `POST /api/v1/billing/webhook` endpoint (`whsec_…`); without it the webhook answers 503. Never logged |
+ * | `STRIPE_PRICE_PRO` / `STRIPE_PRICE_ENTERPRISE` | — | Stripe price ids of the paid plans; a plan without a price cannot be bought |
+ * | `STRIPE_API_BASE` | `https://api.stripe.com` | API base URL of a Stripe stand-in (tests, stripe-mock) |
+ * | `STRIPE_SUCCESS_URL` / `STRIPE_CANCEL_URL` | `$ISSUER/billing/success` / `$ISSUER/billing/cancel` | where Checkout sends the customer back |
+ * | `STRIPE_PORTAL_RETURN_URL` | `$ISSUER` | where the Customer Portal sends the customer back |
+ * | `STRIPE_METER_EVENT_NAME` | — | Billing Meter event name: daily token counts are reported per organization and day |
+ *
+ * The billing plugin's daily limits follow `RATE_LIMIT_FAIL_MODE` when Redis is down.
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
  *
  * @module
  */
+import type { BillingOptions, StripeOptions } from '@sentryagent/plugin-billing'
 import { envReader } from './env-reader.js'
 import { loadOpsConfig, type OpsConfig } from './ops-config.js'
 
@@ -64,6 +77,8 @@ export interface ServerConfig {
   readonly tlsKeyFile: string | undefined
   /** Browser origins allowed by CORS; empty = CORS off. */
   readonly corsOrigins: readonly string[]
+  /** The billing plugin (`BILLING_ENABLED`, `TIER_ENFORCEMENT`, `STRIPE_*`). */
+  readonly billing: { readonly enabled: boolean; readonly options: BillingOptions }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -134,6 +149,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
   const plugins = parsePlugins(str('PLUGINS'), problems)
 
+  const billing = loadBillingConfig(env, problems, issuer.replace(/(?<!\/)\/+$/, ''), plugins)
+
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
   const config: ServerConfig = {
@@ -160,9 +177,62 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsCertFile,
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
+    billing,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+/** `true` for an http(s) URL. */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+  } catch {
+    return false
+  }
+}
+
+/** The billing plugin's variables. Its daily limits share `RATE_LIMIT_FAIL_MODE` (validated in `ops-config.ts`). */
+function loadBillingConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+  issuer: string,
+  plugins: readonly string[] | undefined,
+): ServerConfig['billing'] {
+  const { str, int, bool } = envReader(env, problems)
+  const enabled = bool('BILLING_ENABLED', true)
+  if (!enabled && plugins?.includes('billing') === true) problems.push('PLUGINS names billing but BILLING_ENABLED=false')
+  const secretKey = str('STRIPE_SECRET_KEY')
+  const url = (name: string, fallback: string): string => {
+    const value = str(name) ?? fallback
+    if (!isHttpUrl(value)) problems.push(`${name} must be an http(s) URL`)
+    return value
+  }
+  const apiBase = str('STRIPE_API_BASE')
+  if (apiBase !== undefined && !isHttpUrl(apiBase)) problems.push('STRIPE_API_BASE must be an http(s) URL')
+  const meterEventName = str('STRIPE_METER_EVENT_NAME')
+  if (meterEventName !== undefined && !/^[A-Za-z0-9_.:-]{1,100}$/.test(meterEventName)) problems.push('STRIPE_METER_EVENT_NAME must be 1-100 characters of [A-Za-z0-9_.:-]')
+  const stripe: StripeOptions | undefined =
+    secretKey === undefined
+      ? undefined
+      : {
+          secretKey,
+          webhookSecret: str('STRIPE_WEBHOOK_SECRET'),
+          prices: { pro: str('STRIPE_PRICE_PRO'), enterprise: str('STRIPE_PRICE_ENTERPRISE') },
+          successUrl: url('STRIPE_SUCCESS_URL', `${issuer}/billing/success?session_id={CHECKOUT_SESSION_ID}`),
+          cancelUrl: url('STRIPE_CANCEL_URL', `${issuer}/billing/cancel`),
+          portalReturnUrl: url('STRIPE_PORTAL_RETURN_URL', issuer),
+          apiBase,
+          meterEventName,
+        }
+  const options: BillingOptions = {
+    enforcement: bool('TIER_ENFORCEMENT', true),
+    failMode: str('RATE_LIMIT_FAIL_MODE') === 'open' ? 'open' : str('RATE_LIMIT_FAIL_MODE') === 'closed' ? 'closed' : 'insurance',
+    flushIntervalMs: int('BILLING_FLUSH_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+    stripe,
+  }
+  return Object.freeze({ enabled, options: Object.freeze(options) })
 }
 
 /** `true` for an exact http(s) origin as browsers send it in `Origin`. */
