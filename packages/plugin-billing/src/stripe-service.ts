@@ -192,7 +192,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
       if (signature === undefined || signature === '') throw billingError('BILLING_WEBHOOK_SIGNATURE_INVALID', 'Missing Stripe-Signature header')
       let event: Stripe.Event
       try {
-        event = stripe.webhooks.constructEvent(rawBody, signature, options.webhookSecret, tolerance, undefined, Math.floor(clock().getTime() / 1000))
+        event = stripe.webhooks.constructEvent(rawBody, signature, options.webhookSecret, tolerance, undefined, clock().getTime())
       } catch {
         throw billingError('BILLING_WEBHOOK_SIGNATURE_INVALID', 'The Stripe signature does not verify (secret, payload or timestamp)')
       }
