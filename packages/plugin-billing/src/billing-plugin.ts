@@ -17,7 +17,7 @@ import { createDailyCounters, type CounterKind, type DailyCounters } from './cou
 import { BILLING_ERRORS } from './errors.js'
 import type { BillingOptions } from './options.js'
 import { PLANS } from './plans.js'
-import { billingStorage } from './storage.js'
+import { billingRepository, billingStorage } from './storage.js'
 import { createStripeService, type StripeService } from './stripe-service.js'
 import { previousDay, secondsUntilUtcMidnight, utcDay } from './window.js'
 
@@ -113,7 +113,7 @@ export function createBillingCore(options: BillingOptions, log?: Logger) {
           }
           const organizationId = events[0]?.organizationId
           if (organizationId === undefined) return
-          for (const [day, delta] of days) await tx.ext('billing').addUsage(organizationId, day, delta)
+          for (const [day, delta] of days) await billingRepository(tx).addUsage(organizationId, day, delta)
         },
         { actions: ['token.issued', 'token.exchanged', 'agent.created', 'credential.generated'] },
       )
@@ -137,7 +137,7 @@ export function createBillingCore(options: BillingOptions, log?: Logger) {
             for (const day of days) {
               const value = await counters.read('calls', org.organizationId, day)
               if (value === null || value === 0) continue
-              await api.storage.ext('billing').raiseApiCalls(org.organizationId, day, value)
+              await billingRepository(api.storage).raiseApiCalls(org.organizationId, day, value)
               flushed++
             }
           }

@@ -11,6 +11,7 @@ import { problemResponses } from '@sentryagent/fastify'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { BillingRuntime } from './billing-plugin.js'
 import { billingError } from './errors.js'
+import { billingRepository } from './storage.js'
 import { PLANS, TIERS } from './plans.js'
 import { daysBetween, isUtcDay, secondsUntilUtcMidnight, utcDay } from './window.js'
 
@@ -124,7 +125,7 @@ export function billingRoutes(runtime: () => BillingRuntime): FastifyPluginAsync
           r.api.storage.agents.countLive(organizationId),
           r.counters.read('calls', organizationId, day),
           r.counters.read('tokens', organizationId, day),
-          r.api.storage.ext('billing').usage(organizationId, day, day),
+          billingRepository(r.api.storage).usage(organizationId, day, day),
         ])
         // The live counters are exact; the durable row is the fallback when the cache is unreachable.
         const row = rows[0]
@@ -168,7 +169,7 @@ export function billingRoutes(runtime: () => BillingRuntime): FastifyPluginAsync
         if (errors.length === 0 && daysBetween(from, to) === 0) errors.push({ field: '/to', message: 'must not be before from' })
         if (errors.length === 0 && daysBetween(from, to) > MAX_USAGE_DAYS) errors.push({ field: '/from', message: `the range spans at most ${MAX_USAGE_DAYS} days` })
         if (errors.length > 0) throw new IdpError('VALIDATION_ERROR', 'Invalid usage range', { errors })
-        const rows = await r.api.storage.ext('billing').usage(organizationId, from, to)
+        const rows = await billingRepository(r.api.storage).usage(organizationId, from, to)
         const live = from <= today && today <= to ? await r.counters.read('calls', organizationId, today) : null
         const items = rows.map(({ organizationId: _o, ...row }) => (row.day === today && live !== null ? { ...row, apiCalls: Math.max(row.apiCalls, live) } : row))
         if (live !== null && live > 0 && !items.some((row) => row.day === today)) {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
-import type { MemoryJournal } from '@sentryagent/core'
+import type { MemoryJournal, Storage, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 
 /** One organization's usage on one UTC day. */
@@ -60,6 +60,15 @@ export interface BillingRepository {
   /** Records a processed Stripe event; `false` when it was recorded before (a redelivery). */
   recordEvent(eventId: string, type: string, organizationId: string | null, at: Date): Promise<boolean>
   eventSeen(eventId: string): Promise<boolean>
+}
+
+/**
+ * The billing repository of `storage` or `tx` (`ext('billing')`). A typed accessor rather than a
+ * `StorageExtensions` augmentation, which TypeScript merges unreliably across project references
+ * (it hid other programs' own storage extensions).
+ */
+export function billingRepository(storage: Pick<Storage, 'ext'> | Pick<StorageTx, 'ext'>): BillingRepository {
+  return (storage.ext as (id: string) => unknown)('billing') as BillingRepository
 }
 
 // A type alias (not an interface): `withTables` needs an index-signature-compatible shape.

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto'
 import { IdpError, type ExtensionApi, type PlanTier, type RequestContext } from '@sentryagent/core'
 import './audit.js'
 import { billingError } from './errors.js'
+import { billingRepository } from './storage.js'
 import type { StripeOptions } from './options.js'
 import { Stripe, createStripeClient } from './stripe-client.js'
 import { utcDay } from './window.js'
@@ -60,7 +61,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
 
   async function ensureCustomer(organizationId: string): Promise<string> {
     const a = api()
-    const existing = await a.storage.ext('billing').customer(organizationId)
+    const existing = await billingRepository(a.storage).customer(organizationId)
     if (existing !== null) return existing.stripeCustomerId
     const org = await a.storage.organizations.find(organizationId)
     if (org === null) throw new IdpError('NOT_FOUND', 'Organization not found')
@@ -75,7 +76,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
       throw providerError(err)
     }
     return a.transaction(async (tx) => {
-      const stored = await tx.ext('billing').insertCustomer({
+      const stored = await billingRepository(tx).insertCustomer({
         organizationId,
         stripeCustomerId: created.id,
         subscriptionId: null,
@@ -109,7 +110,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
 
   /** The organization and subscription an event is about. */
   async function subjectOf(event: Stripe.Event): Promise<{ organizationId: string | null; subscriptionId: string | null }> {
-    const billing = api().storage.ext('billing')
+    const billing = billingRepository(api().storage)
     const byCustomer = async (customer: string | null) => (customer === null ? null : ((await billing.customerByStripeId(customer))?.organizationId ?? null))
     switch (event.type) {
       case 'checkout.session.completed': {
@@ -147,7 +148,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
       const org = await a.storage.organizations.find(organizationId)
       if (org === null) throw new IdpError('NOT_FOUND', 'Organization not found')
       if (org.planTier === targetTier) throw billingError('BILLING_PLAN_UNAVAILABLE', `The organization is already on the ${targetTier} plan`)
-      const existing = await a.storage.ext('billing').customer(organizationId)
+      const existing = await billingRepository(a.storage).customer(organizationId)
       if (existing?.subscriptionId != null && existing.subscriptionStatus !== null && LIVE_STATUSES.has(existing.subscriptionStatus)) {
         throw billingError('BILLING_PLAN_UNAVAILABLE', 'The organization has a subscription: change it in the customer portal (POST /billing/portal)')
       }
@@ -197,14 +198,14 @@ export function createStripeService(options: StripeOptions, api: () => Extension
         throw billingError('BILLING_WEBHOOK_SIGNATURE_INVALID', 'The Stripe signature does not verify (secret, payload or timestamp)')
       }
       const a = api()
-      const billing = a.storage.ext('billing')
+      const billing = billingRepository(a.storage)
       if (await billing.eventSeen(event.id)) return { type: event.type, outcome: 'duplicate' }
       const { organizationId, subscriptionId } = (HANDLED_EVENTS as readonly string[]).includes(event.type)
         ? await subjectOf(event)
         : { organizationId: null, subscriptionId: null }
       const org = organizationId === null ? null : await a.storage.organizations.find(organizationId)
       if (org === null) {
-        const fresh = await a.transaction((tx) => tx.ext('billing').recordEvent(event.id, event.type, null, clock()))
+        const fresh = await a.transaction((tx) => billingRepository(tx).recordEvent(event.id, event.type, null, clock()))
         return { type: event.type, outcome: fresh ? 'ignored' : 'duplicate' }
       }
       // Out-of-order delivery: the event says something happened; Stripe's current state says what holds now.
@@ -218,7 +219,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
         await a.idp.organizations.setPlan(await a.systemContext(org.organizationId, reason), org.organizationId, target)
       }
       const fresh = await a.transaction(async (tx) => {
-        const repo = tx.ext('billing')
+        const repo = billingRepository(tx)
         if (!(await repo.recordEvent(event.id, event.type, org.organizationId, clock()))) return false
         if (state !== null && !stale && subscriptionId !== null) {
           if (stored === null && state.customer !== null) {
@@ -245,12 +246,12 @@ export function createStripeService(options: StripeOptions, api: () => Extension
       const a = api()
       const today = utcDay(clock())
       let reported = 0
-      for (const row of await a.storage.ext('billing').unreportedUsage(today, 100)) {
+      for (const row of await billingRepository(a.storage).unreportedUsage(today, 100)) {
         if (signal.aborted) break
-        const customer = await a.storage.ext('billing').customer(row.organizationId)
+        const customer = await billingRepository(a.storage).customer(row.organizationId)
         if (customer === null) {
           // Nothing to bill (never bought a plan): mark it so that it is not read again.
-          await a.storage.ext('billing').markReported(row.organizationId, row.day, clock())
+          await billingRepository(a.storage).markReported(row.organizationId, row.day, clock())
           continue
         }
         // The identifier makes the report idempotent across retries and processes.
@@ -260,7 +261,7 @@ export function createStripeService(options: StripeOptions, api: () => Extension
           timestamp: Math.floor(Date.parse(`${row.day}T23:59:59.000Z`) / 1000),
           payload: { stripe_customer_id: customer.stripeCustomerId, value: String(row.tokensIssued) },
         })
-        await a.storage.ext('billing').markReported(row.organizationId, row.day, clock())
+        await billingRepository(a.storage).markReported(row.organizationId, row.day, clock())
         reported++
       }
       return reported
