@@ -186,5 +186,9 @@ describe.each(TARGETS)('billing with Stripe on $name', (target) => {
     expect((await http.call('GET', '/api/v1/tiers/status', otherToken)).body).toMatchObject({ tier: 'free' })
     // Unhandled event types are acknowledged and ignored.
     expect((await deliver(stripe.event('customer.created', { id: 'cus_new', object: 'customer' }, { at: now() }))).body).toMatchObject({ outcome: 'ignored' })
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="checkout.session.completed",outcome="duplicate"\} 1\b/)
+    expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="other",outcome="ignored"\} 1\b/)
+    expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="other",outcome="billing_webhook_signature_invalid"\} [1-9]/)
   })
 })

@@ -48,6 +48,9 @@ describe.each(TARGETS)('billing plugin on $name', (target) => {
     for (const header of ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) expect(full.headers.get(header)).toBeNull()
     const list = await http.call('GET', `/api/v1/agents?limit=100&organizationId=${organizationId}`, admin)
     expect((list.body?.['items'] as unknown[]).length).toBe(11)
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toMatch(/agentidp_billing_limit_rejections_total\{limit="agents",tier="free"\} 1\b/)
+    expect(metrics).toMatch(/agentidp_billing_api_calls_total\{tier="enterprise"\} [1-9]/)
   })
 
   it("GET /tiers/status and /billing/usage answer for the caller's organization only, with billing:read", async () => {

@@ -6,13 +6,18 @@
  * @module
  */
 import type { AuthContext, Idp, RequestContext } from '@sentryagent/core'
+import type { Registry } from 'prom-client'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The identity provider this binding serves (`createIdp()` from `@sentryagent/core`). */
     idp: Idp
-    /** What plugins need to know of the binding: the REST prefix to register their routes under, the body limit. */
-    idpBinding: { readonly prefix: string; readonly bodyLimitBytes: number }
+    /**
+     * What plugins need to know of the binding: the REST prefix to register their routes under, the
+     * body limit, and the Prometheus registry served on `GET /metrics` (`undefined` when metrics are
+     * off), where a plugin registers its own `agentidp_<plugin id>_…` metrics.
+     */
+    idpBinding: { readonly prefix: string; readonly bodyLimitBytes: number; readonly metrics: Registry | undefined }
   }
 
   interface FastifyRequest {

@@ -46,7 +46,6 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   // These apply to the parent instance (fastify-plugin), so plugins that depend on this one get
   // `request.ctx`, the same error rendering and X-Request-Id without registering anything.
   app.decorate('idp', idp)
-  app.decorate('idpBinding', Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes }))
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
   await idp.ready()
@@ -73,6 +72,8 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   await registerCors(app, opts.cors)
 
   const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
+  // Plugins add their own `agentidp_<plugin>_…` metrics to the binding's registry (served on /metrics).
+  app.decorate('idpBinding', Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes, metrics: metrics?.registry }))
   if (metrics !== undefined) {
     app.addHook('onResponse', async (req, reply) => metrics.observe(req, reply))
     app.addHook('onClose', async () => metrics.close())

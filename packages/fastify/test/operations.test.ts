@@ -1,5 +1,7 @@
 import { createIdp, IdpError, type HealthReport, type Idp } from '@sentryagent/core'
 import Fastify from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryAgentIdp } from '../src/index.js'
 import { basic, form, setup, type Fixture } from './helpers.js'
@@ -116,6 +118,28 @@ describe('metrics', () => {
     expect(text).toContain('agentidp_http_request_duration_seconds_bucket')
     expect(text).toMatch(/agentidp_tokens_issued_total\{grant="[^"]+",outcome="success"\} [1-9]/)
     expect(text).toMatch(/agentidp_auth_failures_total\{reason="[^"]+"\} [1-9]/)
+  })
+
+  it("serves metrics that a dependent plugin registers on the binding's registry", async () => {
+    const app = Fastify({ logger: false })
+    const idp = createIdp({ issuer: 'http://localhost:3000' })
+    await app.register(sentryAgentIdp, { idp, openapi: false })
+    let counter: Counter | undefined
+    await app.register(
+      fp(async (child) => {
+        const registry = child.idpBinding.metrics
+        if (registry === undefined) throw new Error('metrics are on')
+        counter = new Counter({ name: 'agentidp_sample_things_total', help: 'Things.', labelNames: ['kind'] as const, registers: [registry] })
+      }, { name: 'sample-metrics-plugin', dependencies: ['@sentryagent/fastify'] }),
+    )
+    counter?.inc({ kind: 'a' }, 3)
+    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.body).toContain('agentidp_sample_things_total{kind="a"} 3')
+    await app.close()
+    const off = Fastify({ logger: false })
+    await off.register(sentryAgentIdp, { idp: createIdp({ issuer: 'http://localhost:3000' }), openapi: false, metrics: false })
+    expect(off.idpBinding.metrics).toBeUndefined()
+    await off.close()
   })
 
   it('keeps a registry per plugin instance', async () => {

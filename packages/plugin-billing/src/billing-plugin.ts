@@ -15,6 +15,7 @@ import { IdpError, type AuditConsumer, type ExtensionApi, type IdpExtension, typ
 import { BILLING_AUDIT_ACTIONS } from './audit.js'
 import { createDailyCounters, type CounterKind, type DailyCounters } from './counters.js'
 import { BILLING_ERRORS } from './errors.js'
+import type { BillingMetrics } from './metrics.js'
 import type { BillingOptions } from './options.js'
 import { PLANS } from './plans.js'
 import { billingRepository, billingStorage } from './storage.js'
@@ -41,7 +42,7 @@ export interface BillingRuntime {
   planOf(organizationId: string): Promise<PlanTier>
 }
 
-export function createBillingCore(options: BillingOptions, log?: Logger) {
+export function createBillingCore(options: BillingOptions, metrics: BillingMetrics, log?: Logger) {
   let runtime: BillingRuntime | undefined
   const ready = (): BillingRuntime => {
     if (runtime === undefined) throw new IdpError('INTERNAL', 'billing plugin not initialised')
@@ -66,7 +67,11 @@ export function createBillingCore(options: BillingOptions, log?: Logger) {
     const limit = kind === 'calls' ? plan.apiCallsPerDay : plan.tokensPerDay
     const now = r.clock()
     const result = await r.counters.consume(kind, organizationId, r.enforcement ? limit : null, now)
-    if (!result.allowed && limit !== null) refuse(kind, tier, limit, now)
+    if (!result.allowed && limit !== null) {
+      metrics.rejected(kind, tier)
+      refuse(kind, tier, limit, now)
+    }
+    metrics.counted(kind, tier)
     return tier
   }
 
@@ -81,6 +86,7 @@ export function createBillingCore(options: BillingOptions, log?: Logger) {
         if (!enforcement) return
         const cap = PLANS[organization.planTier].maxAgents
         if (cap !== null && (await tx.agents.countLive(organization.organizationId)) >= cap) {
+          metrics.rejected('agents', organization.planTier)
           throw new IdpError('AGENT_LIMIT_REACHED', `The ${organization.planTier} plan allows ${cap} agents; decommission one or upgrade the plan`)
         }
       },

@@ -16,6 +16,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { createBillingCore, type BillingRuntime } from './billing-plugin.js'
 import type { BillingOptions } from './options.js'
+import { createBillingMetrics } from './metrics.js'
 import { billingRoutes, webhookRoute } from './routes.js'
 import { billingStorage } from './storage.js'
 
@@ -42,15 +43,17 @@ export interface BillingPlugin {
 
 /** Creates the billing plugin. */
 export function createBillingPlugin(options: BillingOptions = {}, log?: Logger): BillingPlugin {
-  const core = createBillingCore(options, log)
+  const metrics = createBillingMetrics()
+  const core = createBillingCore(options, metrics, log)
   const routes = billingRoutes(core.runtime)
-  const webhook = webhookRoute(core.runtime, () => undefined)
+  const webhook = webhookRoute(core.runtime, metrics.webhook)
   return {
     extension: core.extension,
     storage: billingStorage,
     runtime: core.runtime,
     fastify: fp(
       async (app) => {
+        if (app.idpBinding.metrics !== undefined) metrics.attach(app.idpBinding.metrics)
         await app.register(routes, { prefix: app.idpBinding.prefix })
         await app.register(webhook, { prefix: app.idpBinding.prefix })
       },
