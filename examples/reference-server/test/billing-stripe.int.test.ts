@@ -4,7 +4,7 @@
  * with idempotency keys), and the webhook (signature on the raw body, tolerance, idempotency by
  * event id, out-of-order delivery, payment failure and downgrade), as an attacker too.
  */
-import { STRIPE_API_VERSION } from '@sentryagent/plugin-billing'
+import { STRIPE_API_VERSION, type BillingPlugin } from '@sentryagent/plugin-billing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { billingEntry, testClock } from './billing-fixtures.js'
 import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
@@ -12,6 +12,7 @@ import { startStripeStandIn, type StripeStandIn } from './stripe-stand-in.js'
 
 describe.each(TARGETS)('billing with Stripe on $name', (target) => {
   const clock = testClock(new Date())
+  const plugins: BillingPlugin[] = []
   let stripe: StripeStandIn
   let server: Running
   let http: ReturnType<typeof api>
@@ -45,8 +46,9 @@ describe.each(TARGETS)('billing with Stripe on $name', (target) => {
         STRIPE_API_BASE: stripe.url,
         STRIPE_SUCCESS_URL: 'https://app.example/billing/done',
         STRIPE_CANCEL_URL: 'https://app.example/billing/cancelled',
+        STRIPE_METER_EVENT_NAME: 'agentidp_tokens',
       },
-      { knownPlugins: billingEntry(clock) },
+      { knownPlugins: billingEntry(clock, plugins) },
     )
     http = api(server.url)
     admin = await http.token(ADMIN_ID, ADMIN_SECRET)
@@ -190,5 +192,26 @@ describe.each(TARGETS)('billing with Stripe on $name', (target) => {
     expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="checkout.session.completed",outcome="duplicate"\} 1\b/)
     expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="other",outcome="ignored"\} 1\b/)
     expect(metrics).toMatch(/agentidp_billing_webhook_events_total\{type="other",outcome="billing_webhook_signature_invalid"\} [1-9]/)
+  })
+
+  it("reports each finished day's tokens to the Billing Meter once, idempotently", async () => {
+    const runtime = plugins[0]!.runtime()
+    await runtime.usageConsumer.drain()
+    const today = new Date().toISOString().slice(0, 10)
+    const usage = await http.call('GET', `/api/v1/billing/usage?from=${today}&to=${today}`, token)
+    const tokens = (usage.body?.['items'] as { tokensIssued: number }[])[0]?.tokensIssued ?? 0
+    expect(tokens).toBeGreaterThanOrEqual(1)
+    const signal = new AbortController().signal
+    expect(await runtime.stripe?.reportMeter(signal)).toBe(0) // today is not finished yet
+    clock.set(new Date(Date.now() + 86_400_000))
+    try {
+      expect(await runtime.stripe?.reportMeter(signal)).toBeGreaterThanOrEqual(1)
+      expect(await runtime.stripe?.reportMeter(signal)).toBe(0)
+    } finally {
+      clock.set(new Date())
+    }
+    const reports = stripe.requests.filter((r) => r.path === '/v1/billing/meter_events' && r.body['identifier'] === `agentidp-${tenant.organizationId}-${today}`)
+    expect(reports).toHaveLength(1)
+    expect(reports[0]?.body).toMatchObject({ event_name: 'agentidp_tokens', payload: { stripe_customer_id: await customerOf(), value: String(tokens) } })
   })
 })
