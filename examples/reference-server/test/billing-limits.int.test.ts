@@ -102,7 +102,7 @@ describe.each(TARGETS)('daily plan limits on $name', (target) => {
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ day: today, tokensIssued: 1001, agentsCreated: 1, credentialsIssued: 1 })
     clock.set('2026-06-15T23:50:00.000Z')
-  }, 180_000)
+  }, 400_000)
 })
 
 describe('enforcement off (TIER_ENFORCEMENT=false)', () => {
