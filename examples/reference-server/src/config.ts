@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { BillingOptions, StripeOptions } from '@sentryagent/plugin-billing'
 import { envReader } from './env-reader.js'
 import { loadOpsConfig, type OpsConfig } from './ops-config.js'
 
@@ -52,6 +53,8 @@ export interface ServerConfig {
   }
   /** Options of the webhooks plugin (`WEBHOOKS_*`). */
   readonly webhooks: { readonly allowPrivateUrls: boolean }
+  /** The billing plugin (`BILLING_ENABLED`, `TIER_ENFORCEMENT`, `STRIPE_*`). */
+  readonly billing: { readonly enabled: boolean; readonly options: BillingOptions }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -126,6 +129,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const allowPrivateWebhooks = str('WEBHOOKS_ALLOW_PRIVATE_URLS') ?? 'false'
   if (allowPrivateWebhooks !== 'true' && allowPrivateWebhooks !== 'false') problems.push('WEBHOOKS_ALLOW_PRIVATE_URLS must be true or false')
 
+  const billing = loadBillingConfig(env, problems, issuer.replace(/(?<!\/)\/+$/, ''), plugins)
+
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
   const config: ServerConfig = {
@@ -158,9 +163,62 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       allowInsecureLocalhost: bool('FEDERATION_ALLOW_INSECURE_LOCALHOST', false),
     }),
     webhooks: Object.freeze({ allowPrivateUrls: allowPrivateWebhooks === 'true' }),
+    billing,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+/** `true` for an http(s) URL. */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+  } catch {
+    return false
+  }
+}
+
+/** The billing plugin's variables. Its daily limits share `RATE_LIMIT_FAIL_MODE` (validated in `ops-config.ts`). */
+function loadBillingConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+  issuer: string,
+  plugins: readonly string[] | undefined,
+): ServerConfig['billing'] {
+  const { str, int, bool } = envReader(env, problems)
+  const enabled = bool('BILLING_ENABLED', true)
+  if (!enabled && plugins?.includes('billing') === true) problems.push('PLUGINS names billing but BILLING_ENABLED=false')
+  const secretKey = str('STRIPE_SECRET_KEY')
+  const url = (name: string, fallback: string): string => {
+    const value = str(name) ?? fallback
+    if (!isHttpUrl(value)) problems.push(`${name} must be an http(s) URL`)
+    return value
+  }
+  const apiBase = str('STRIPE_API_BASE')
+  if (apiBase !== undefined && !isHttpUrl(apiBase)) problems.push('STRIPE_API_BASE must be an http(s) URL')
+  const meterEventName = str('STRIPE_METER_EVENT_NAME')
+  if (meterEventName !== undefined && !/^[A-Za-z0-9_.:-]{1,100}$/.test(meterEventName)) problems.push('STRIPE_METER_EVENT_NAME must be 1-100 characters of [A-Za-z0-9_.:-]')
+  const stripe: StripeOptions | undefined =
+    secretKey === undefined
+      ? undefined
+      : {
+          secretKey,
+          webhookSecret: str('STRIPE_WEBHOOK_SECRET'),
+          prices: { pro: str('STRIPE_PRICE_PRO'), enterprise: str('STRIPE_PRICE_ENTERPRISE') },
+          successUrl: url('STRIPE_SUCCESS_URL', `${issuer}/billing/success?session_id={CHECKOUT_SESSION_ID}`),
+          cancelUrl: url('STRIPE_CANCEL_URL', `${issuer}/billing/cancel`),
+          portalReturnUrl: url('STRIPE_PORTAL_RETURN_URL', issuer),
+          apiBase,
+          meterEventName,
+        }
+  const options: BillingOptions = {
+    enforcement: bool('TIER_ENFORCEMENT', true),
+    failMode: str('RATE_LIMIT_FAIL_MODE') === 'open' ? 'open' : str('RATE_LIMIT_FAIL_MODE') === 'closed' ? 'closed' : 'insurance',
+    flushIntervalMs: int('BILLING_FLUSH_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+    stripe,
+  }
+  return Object.freeze({ enabled, options: Object.freeze(options) })
 }
 
 /** `true` for an exact http(s) origin as browsers send it in `Origin`. */

@@ -11,6 +11,7 @@ import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { IdpExtension } from '@sentryagent/core'
 import { createFederationPlugin } from '@sentryagent/plugin-federation'
 import { createWebhooksPlugin } from '@sentryagent/plugin-webhooks'
+import { createBillingPlugin } from '@sentryagent/plugin-billing'
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -45,6 +46,10 @@ export interface PluginEntry {
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({
   federation: { enabledByDefault: () => true, create: (config) => createFederationPlugin(config.federation) },
   webhooks: { enabledByDefault: () => true, create: (config, log) => createWebhooksPlugin(config.webhooks, log) },
+  billing: {
+    enabledByDefault: (config) => config.billing.enabled && config.billing.options.stripe !== undefined,
+    create: (config, log) => createBillingPlugin(config.billing.options, log),
+  },
 })
 
 /** Thrown for `PLUGINS` naming plugins the server does not know. */

@@ -176,3 +176,52 @@ describe('federation settings', () => {
     expect(() => loadConfig({ FEDERATION_MAX_TOKEN_AGE_SECONDS: '5' })).toThrow(ConfigError)
   })
 })
+
+describe('billing variables', () => {
+  it('installs billing by default only with STRIPE_SECRET_KEY, never with BILLING_ENABLED=false', async () => {
+    const { selectPlugins, KNOWN_PLUGINS } = await import('../src/plugins.js')
+    expect(selectPlugins(loadConfig({}), KNOWN_PLUGINS)).not.toContain('billing')
+    expect(selectPlugins(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' }), KNOWN_PLUGINS)).toContain('billing')
+    expect(selectPlugins(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', BILLING_ENABLED: 'false' }), KNOWN_PLUGINS)).not.toContain('billing')
+    expect(selectPlugins(loadConfig({ PLUGINS: 'billing' }), KNOWN_PLUGINS)).toEqual(['billing'])
+    expect(() => loadConfig({ PLUGINS: 'billing', BILLING_ENABLED: 'false' })).toThrow(/BILLING_ENABLED=false/)
+  })
+
+  it('maps the Stripe and enforcement variables and lists every problem', () => {
+    const c = loadConfig({
+      ISSUER: 'https://idp.example.com',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_PRICE_PRO: 'price_p',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+      TIER_ENFORCEMENT: 'false',
+      RATE_LIMIT_FAIL_MODE: 'closed',
+      BILLING_FLUSH_INTERVAL_SECONDS: '30',
+    })
+    expect(c.billing.options).toMatchObject({
+      enforcement: false,
+      failMode: 'closed',
+      flushIntervalMs: 30_000,
+      stripe: {
+        secretKey: 'sk_test_x',
+        webhookSecret: 'whsec_x',
+        prices: { pro: 'price_p', enterprise: undefined },
+        apiBase: 'http://127.0.0.1:12111',
+        successUrl: 'https://idp.example.com/billing/success?session_id={CHECKOUT_SESSION_ID}',
+        cancelUrl: 'https://idp.example.com/billing/cancel',
+        portalReturnUrl: 'https://idp.example.com',
+      },
+    })
+    const err = (() => {
+      try {
+        loadConfig({ STRIPE_SECRET_KEY: 'sk', STRIPE_API_BASE: 'ftp://x', STRIPE_SUCCESS_URL: 'nope', TIER_ENFORCEMENT: 'maybe', STRIPE_METER_EVENT_NAME: 'a b' })
+      } catch (e) {
+        return e as ConfigError
+      }
+      return undefined
+    })()
+    expect(err?.problems.join('\n')).toMatch(/STRIPE_API_BASE[\s\S]*STRIPE_METER_EVENT_NAME|STRIPE_METER_EVENT_NAME[\s\S]*STRIPE_API_BASE/)
+    expect(err?.problems.join('\n')).toMatch(/STRIPE_SUCCESS_URL/)
+    expect(err?.problems.join('\n')).toMatch(/TIER_ENFORCEMENT/)
+  })
+})

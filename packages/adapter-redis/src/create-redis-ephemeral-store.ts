@@ -1,7 +1,7 @@
 /**
  * `EphemeralStore` on Redis (single node or Cluster): the revocation cache (TTL = the token's
  * remaining lifetime), the replay cache (SET NX), one-time values (atomic GET+DEL), fixed-window
- * counters (Lua), and publish/subscribe so that one process can tell all others to drop a cache
+ * counters and bounded check-and-increment (Lua), and publish/subscribe so that one process can tell all others to drop a cache
  * (key rotations) at once. Every key and channel carries the configured prefix.
  *
  * @module
@@ -83,6 +83,14 @@ export function createRedisEphemeralStore(options: RedisEphemeralStoreOptions): 
     setIfAbsent: (key, value, ttlSeconds) => run(async () => (await client.set(k(key), value, 'PX', toMs(ttlSeconds), 'NX')) === 'OK'),
     getAndDelete: (key) => run(() => client.agentidpGetAndDelete(k(key))),
     increment: (key, ttlSeconds) => run(async () => Number(await client.agentidpIncrementFixedWindow(k(key), toMs(ttlSeconds)))),
+    async incrementBelow(key, limit, ttlSeconds) {
+      if (!Number.isSafeInteger(limit)) throw new RangeError('limit must be a safe integer')
+      const ttlMs = toMs(ttlSeconds)
+      return run(async () => {
+        const [value, incremented] = await client.agentidpIncrementBelow(k(key), limit, ttlMs)
+        return { value: Number(value), incremented: Number(incremented) === 1 }
+      })
+    },
     delete: (key) =>
       run(async () => {
         await client.del(k(key))

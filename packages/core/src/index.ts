@@ -178,7 +178,7 @@ export type {
   Storage,
   StorageTx,
 } from './ports/storage.js'
-export type { EphemeralStore } from './ports/ephemeral.js'
+export type { BoundedIncrement, EphemeralStore } from './ports/ephemeral.js'
 export type { SecretStore } from './ports/secrets.js'
 export { createMemorySecretStore } from './memory/memory-secret-store.js'
 export type { KeyStore, PublicJwk, Signer, SigningAlg } from './ports/keys.js'

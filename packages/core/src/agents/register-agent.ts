@@ -5,7 +5,6 @@ import { HookVeto, recordVeto, runHooks } from '../extensions/run-hooks.js'
 import { assertGrantable, assertKnownScopes, isPlatformAdmin, requireScope } from '../authz/scopes.js'
 import { isPlatformOrganization } from '../authz/tenancy.js'
 import type { Deps } from '../deps.js'
-import { IdpError } from '../errors.js'
 import type { RequestContext } from '../context.js'
 import { newId } from '../internal/crypto.js'
 import { validate } from '../internal/validate.js'
@@ -17,7 +16,8 @@ import { agentView } from '../views.js'
 /**
  * `POST /agents` (agents:write). The organization is the caller's; `organizationId` in the body is
  * honoured for platform administrators only. Scopes default to none and cannot exceed the caller's.
- * @throws {IdpError} CONFLICT for a duplicate email in the organization; AGENT_LIMIT_REACHED (403) at the plan's agent limit.
+ * @throws {IdpError} CONFLICT for a duplicate email in the organization; whatever a `beforeAgentCreate` hook refuses with
+ *   (the billing plugin's plan cap: AGENT_LIMIT_REACHED).
  */
 export async function registerAgent(deps: Deps, ctx: RequestContext, input: RegisterAgentBody): Promise<AgentView> {
   requireScope(ctx, 'agents:write')
@@ -51,13 +51,8 @@ export async function registerAgent(deps: Deps, ctx: RequestContext, input: Regi
       const org = await tx.organizations.find(organizationId)
       if (org === null) throw organizationNotFound()
       assertGrantable(ctx, scopes, await isPlatformOrganization(tx, organizationId))
-      if (org.maxAgents !== null && (await tx.agents.countLive(organizationId)) >= org.maxAgents) {
-        throw new IdpError(
-          'AGENT_LIMIT_REACHED',
-          `The ${org.planTier} plan allows ${org.maxAgents} agents; decommission one or upgrade the plan`,
-        )
-      }
-      // Extensions' policies see the agent about to be created, inside its transaction.
+      // Extensions' policies see the agent about to be created, inside its transaction. Core sets no
+      // agent cap of its own: a plan's cap is a policy of a plugin (`@sentryagent/plugin-billing`).
       const hooks = await runHooks(deps, 'beforeAgentCreate', { ctx, organization: org, agent, tx })
       await tx.agents.insert(agent)
       await audit({

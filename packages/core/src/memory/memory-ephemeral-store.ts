@@ -70,6 +70,14 @@ export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions 
       e.value = String(n)
       return n
     },
+    async incrementBelow(key, limit, ttlSeconds) {
+      const e = live(key)
+      const current = e === undefined ? 0 : Number(e.value)
+      if (current >= limit) return { value: current, incremented: false }
+      if (e === undefined) write(key, '1', ttlSeconds)
+      else e.value = String(current + 1)
+      return { value: current + 1, incremented: true }
+    },
     async delete(key) {
       entries.delete(key)
     },

@@ -4,6 +4,14 @@
  *
  * @module
  */
+/** The outcome of {@link EphemeralStore.incrementBelow}. */
+export interface BoundedIncrement {
+  /** The counter after the call (unchanged when refused). */
+  readonly value: number
+  /** `false` when the counter was already at (or above) the limit and was left unchanged. */
+  readonly incremented: boolean
+}
+
 export interface EphemeralStore {
   /** `null` when absent or expired. */
   get(key: string): Promise<string | null>
@@ -15,6 +23,13 @@ export interface EphemeralStore {
   getAndDelete(key: string): Promise<string | null>
   /** INCR; the TTL is set only when the key is created (fixed window), never extended. */
   increment(key: string, ttlSeconds: number): Promise<number>
+  /**
+   * Atomic check-and-increment of a fixed-window counter (quotas): increments `key` only while its
+   * value is below `limit`, in one step, so that concurrent callers across processes never admit
+   * more than `limit` in total. The TTL is set only when the key is created, never extended.
+   * Resolves with the value after the call and whether this call incremented it.
+   */
+  incrementBelow(key: string, limit: number, ttlSeconds: number): Promise<BoundedIncrement>
   delete(key: string): Promise<void>
   /** Cheap round trip for health checks; throws when unreachable. */
   ping(): Promise<void>

@@ -109,6 +109,28 @@ export function describeEphemeralContract(name: string, setup: () => Promise<Eph
       expect(reset).toBe(true)
     })
 
+    it('incrementBelow() admits exactly `limit` of 40 concurrent callers and then leaves the value unchanged', async () => {
+      const { store } = f()
+      const results = await Promise.all(Array.from({ length: 40 }, () => store.incrementBelow('quota', 25, 60)))
+      const admitted = results.filter((r) => r.incremented).map((r) => r.value)
+      expect(admitted.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
+      expect(results.filter((r) => !r.incremented).every((r) => r.value === 25)).toBe(true)
+      expect(await store.get('quota')).toBe('25')
+      expect(await store.incrementBelow('quota', 26, 60)).toEqual({ value: 26, incremented: true })
+      expect(await store.incrementBelow('quota', 0, 60)).toEqual({ value: 26, incremented: false })
+    })
+
+    it('incrementBelow() shares the counter of increment() and never extends the TTL', async () => {
+      const { store } = f()
+      expect(await store.increment('mixed', 60)).toBe(1)
+      expect(await store.incrementBelow('mixed', 5, 60)).toEqual({ value: 2, incremented: true })
+      expect(await store.incrementBelow('fresh', 1, 1)).toEqual({ value: 1, incremented: true })
+      expect(await store.incrementBelow('fresh', 1, 1)).toEqual({ value: 1, incremented: false })
+      // Calling continuously: an extended TTL would never let the window end.
+      const reset = await eventually(async () => (await store.incrementBelow('fresh', 1, 1)).incremented, 6000)
+      expect(reset).toBe(true)
+    })
+
     it('delete() removes a key and is idempotent', async () => {
       const { store } = f()
       await store.set('gone', 'v', 60)
@@ -129,6 +151,8 @@ export function describeEphemeralContract(name: string, setup: () => Promise<Eph
       expect(await peer.setIfAbsent('shared', 'w', 60)).toBe(false)
       expect(await peer.increment('n', 60)).toBe(1)
       expect(await store.increment('n', 60)).toBe(2)
+      expect(await peer.incrementBelow('n', 3, 60)).toEqual({ value: 3, incremented: true })
+      expect(await store.incrementBelow('n', 3, 60)).toEqual({ value: 3, incremented: false })
     })
 
     it('publish() reaches every subscriber of the channel, including other instances; unsubscribe stops it', async () => {
