@@ -1,7 +1,5 @@
 import { createIdp, IdpError, type HealthReport, type Idp } from '@sentryagent/core'
 import Fastify from 'fastify'
-import fp from 'fastify-plugin'
-import { Counter } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sentryAgentIdp } from '../src/index.js'
 import { basic, form, setup, type Fixture } from './helpers.js'
