@@ -6,13 +6,23 @@
  * @module
  */
 import type { AuthContext, Idp, RequestContext } from '@sentryagent/core'
+import type { RequestAuthenticator } from './bearer-hook.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The identity provider this binding serves (`createIdp()` from `@sentryagent/core`). */
     idp: Idp
     /** What plugins need to know of the binding: the REST prefix to register their routes under, the body limit. */
-    idpBinding: { readonly prefix: string; readonly bodyLimitBytes: number }
+    idpBinding: {
+      readonly prefix: string
+      readonly bodyLimitBytes: number
+      /**
+       * Adds a way to authenticate requests that carry no `Authorization` header (a plugin's
+       * session cookie), tried in order before the bearer check answers 401. Route scopes, rate
+       * limits and `beforeRequest` hooks apply to the context it returns as to a token's.
+       */
+      addRequestAuthenticator(authenticator: RequestAuthenticator): void
+    }
   }
 
   interface FastifyRequest {
