@@ -24,6 +24,8 @@
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
  * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
+ * | `CONSOLE_ORIGIN` | the issuer's origin | browser origin of the web console (`/console`): WebAuthn origin, links in invitations; set it when the public URL differs from `ISSUER` |
+ * | `CONSOLE_RP_ID` | `CONSOLE_ORIGIN`'s host name | WebAuthn relying-party id (a registrable suffix of the host) |
  * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
  *
  * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
@@ -57,6 +59,8 @@ export interface ServerConfig {
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** The web console (`@sentryagent/plugin-console`). */
+  readonly console: { readonly origin: string | undefined; readonly rpId: string | undefined }
   /** Plugins to install by name (`PLUGINS`); `undefined` = every known plugin enabled by default. */
   readonly plugins: readonly string[] | undefined
   /** PEM files to serve HTTPS with; both or neither. */
@@ -133,6 +137,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
   const plugins = parsePlugins(str('PLUGINS'), problems)
+  const consoleOrigin = str('CONSOLE_ORIGIN')
+  if (consoleOrigin !== undefined && !isOrigin(consoleOrigin)) problems.push('CONSOLE_ORIGIN must be an origin (scheme://host[:port], no path)')
+  const consoleRpId = str('CONSOLE_RP_ID')
+  if (consoleRpId !== undefined && !/^[a-z0-9.-]{1,253}$/.test(consoleRpId)) problems.push('CONSOLE_RP_ID must be a host name')
 
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
@@ -160,6 +168,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsCertFile,
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
+    console: Object.freeze({ origin: consoleOrigin, rpId: consoleRpId }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -25,7 +25,7 @@ export interface ContractNoteRepository {
   list(organizationId: string): Promise<ContractNote[]>
 }
 
-declare module '../../ports/storage-extension.js' {
+declare module '../../index.js' {
   interface StorageExtensions {
     contract: ContractNoteRepository
   }
