@@ -37,7 +37,7 @@ export interface PluginEntry {
  * `webhooks: { enabledByDefault: () => true, create: (config, log) => createWebhooksPlugin(config.webhooks, log) },`
  */
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({
-  console: { enabledByDefault: () => true, create: (config, log) => createConsolePlugin({ ...config.console, setupLinkFile: join(config.dataDir, 'console-setup-link.txt') }, log) },
+  console: { enabledByDefault: () => true, create: (config, log) => createConsolePlugin({ ...config.console, setupLinkFile: join(config.dataDir, 'console-setup-link.txt'), ...(config.logLevel === 'silent' ? { onSetupLink: () => undefined } : {}) }, log) },
 })
 
 /** Thrown for `PLUGINS` naming plugins the server does not know. */
