@@ -50,8 +50,9 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
   async function axe(page: Page, name: string) {
     await page.evaluate(axeSource)
     const result = await page.evaluate(async () => {
-      const run = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe
-      return run.run(document, { resultTypes: ['violations'] })
+      // Runs in the page (the test's tsconfig has no DOM types).
+      const page = globalThis as unknown as { document: unknown; axe: { run(ctx: unknown, o: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }
+      return page.axe.run(page.document, { resultTypes: ['violations'] })
     })
     const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     expect(serious.map((v) => `${name}: ${v.id} (${v.nodes.length})`)).toEqual([])
