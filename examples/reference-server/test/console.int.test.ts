@@ -216,3 +216,23 @@ for (const target of TARGETS) {
     })
   })
 }
+
+describe('the console when not installed', () => {
+  it('answers 404 for its routes, advertises none of its scopes and creates no setup link', async () => {
+    const target = TARGETS[0]
+    if (target === undefined) throw new Error('no target')
+    const server = await startOn(target, { PLUGINS: 'none' })
+    try {
+      const http = api(server.url)
+      const admin = await http.token(ADMIN_ID, ADMIN_SECRET)
+      expect((await http.call('GET', '/api/v1/operators', admin)).status).toBe(404)
+      expect((await http.call('POST', '/console/api/sign-in/options', undefined, {})).status).toBe(404)
+      expect((await fetch(`${server.url}/console/`)).status).toBe(404)
+      const discovery = await http.call('GET', '/.well-known/openid-configuration')
+      expect(discovery.body?.['scopes_supported']).not.toContain('operators:read')
+      await expect(stat(join(server.config.dataDir, 'console-setup-link.txt'))).rejects.toThrow()
+    } finally {
+      await server.close()
+    }
+  }, 120_000)
+})

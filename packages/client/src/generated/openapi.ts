@@ -5497,7 +5497,9 @@ export interface paths {
                             /** @enum {string} */
                             type: "public-key";
                             response: {
-                                [key: string]: string | string[];
+                                clientDataJSON: string;
+                            } & {
+                                [key: string]: unknown;
                             };
                             clientExtensionResults: {
                                 [key: string]: unknown;
@@ -5706,7 +5708,9 @@ export interface paths {
                             /** @enum {string} */
                             type: "public-key";
                             response: {
-                                [key: string]: string | string[];
+                                clientDataJSON: string;
+                            } & {
+                                [key: string]: unknown;
                             };
                             clientExtensionResults: {
                                 [key: string]: unknown;
@@ -6090,7 +6094,9 @@ export interface paths {
                             /** @enum {string} */
                             type: "public-key";
                             response: {
-                                [key: string]: string | string[];
+                                clientDataJSON: string;
+                            } & {
+                                [key: string]: unknown;
                             };
                             clientExtensionResults: {
                                 [key: string]: unknown;
