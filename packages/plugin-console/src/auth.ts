@@ -7,15 +7,13 @@
  * @module
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server'
 import { IdpError, type ExtensionApi, type RequestContext } from '@sentryagent/core'
 import { consoleError } from './errors.js'
@@ -59,6 +57,10 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
+/** `@simplewebauthn/server`, loaded on the first ceremony: it adds nothing to the server's start. */
+let webauthnModule: Promise<typeof import('@simplewebauthn/server')> | undefined
+const webauthn = () => (webauthnModule ??= import('@simplewebauthn/server'))
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** The console's cookie name: `__Host-` prefixed (host-only, Secure, Path=/) over https. */
@@ -94,7 +96,7 @@ export function createAuth(api: ExtensionApi, operators: OperatorService, settin
   }
 
   async function registrationOptions(user: { userHandle: string; email: string; displayName: string }, exclude: Passkey[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    return generateRegistrationOptions({
+    return (await webauthn()).generateRegistrationOptions({
       rpName: settings.rpName,
       rpID: settings.rpId,
       userName: user.email,
@@ -108,7 +110,8 @@ export function createAuth(api: ExtensionApi, operators: OperatorService, settin
   }
 
   async function verifyRegistration(response: RegistrationResponseJSON, challenge: string) {
-    let result: Awaited<ReturnType<typeof verifyRegistrationResponse>>
+    const { verifyRegistrationResponse } = await webauthn()
+    let result: VerifiedRegistrationResponse
     try {
       result = await verifyRegistrationResponse({
         response,
@@ -284,7 +287,7 @@ export function createAuth(api: ExtensionApi, operators: OperatorService, settin
     },
 
     async signInStart(): Promise<{ ceremonyId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
-      const options = await generateAuthenticationOptions({ rpID: settings.rpId, userVerification: 'required', timeout: settings.challengeSeconds * 1000 })
+      const options = await (await webauthn()).generateAuthenticationOptions({ rpID: settings.rpId, userVerification: 'required', timeout: settings.challengeSeconds * 1000 })
       const ceremonyId = await startCeremony({ kind: 'sign-in', challenge: options.challenge })
       return { ceremonyId, options }
     },
@@ -303,7 +306,8 @@ export function createAuth(api: ExtensionApi, operators: OperatorService, settin
         throw consoleError('CONSOLE_WEBAUTHN_FAILED', 'The passkey could not be verified', { cause })
       }
       if (operator.status !== 'active') return fail('operator disabled')
-      let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
+      const { verifyAuthenticationResponse } = await webauthn()
+      let verification: VerifiedAuthenticationResponse
       try {
         verification = await verifyAuthenticationResponse({
           response: input.response,

@@ -107,6 +107,12 @@ export function createConsolePlugin(options: ConsolePluginOptions = {}, log?: Lo
         absoluteSeconds: options.sessionAbsoluteSeconds ?? 43_200,
         challengeSeconds: options.challengeSeconds ?? 300,
       })
+      // Sessions end on their own when presented; this removes the ones nobody presents again.
+      const idleMs = (options.sessionIdleSeconds ?? 1800) * 1000
+      a.jobs.every('console.sessions-purge', 3_600_000, async () => {
+        const now = a.clock()
+        await a.transaction((tx) => tx.ext('console').deleteExpiredSessions(now, new Date(now.getTime() - idleMs)))
+      })
     },
   }
 

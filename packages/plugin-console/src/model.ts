@@ -107,6 +107,8 @@ export interface ConsoleRepository {
   findSession(sessionHash: string): Promise<Session | null>
   touchSession(sessionHash: string, at: Date): Promise<void>
   deleteSession(sessionHash: string): Promise<boolean>
+  /** Removes sessions past their absolute expiry, or idle since `idleBefore`; returns how many. */
+  deleteExpiredSessions(now: Date, idleBefore: Date): Promise<number>
   /** Sign out everywhere; returns how many sessions ended. */
   deleteSessionsOf(organizationId: string, operatorId: string): Promise<number>
 }

@@ -189,6 +189,11 @@ function memoryRepository(): (journal: MemoryJournal) => ConsoleRepository {
     async deleteSession(hash) {
       return del(journal, sessions, hash)
     },
+    async deleteExpiredSessions(now, idleBefore) {
+      let n = 0
+      for (const [k, s] of sessions) if ((s.expiresAt <= now || s.lastSeenAt <= idleBefore) && del(journal, sessions, k)) n++
+      return n
+    },
     async deleteSessionsOf(orgId, operatorId) {
       let n = 0
       for (const [k, s] of sessions) if (s.organizationId === orgId && s.operatorId === operatorId && del(journal, sessions, k)) n++
@@ -434,6 +439,13 @@ function kyselyRepository(db: Kysely<ConsoleTables>): ConsoleRepository {
     async deleteSession(hash) {
       const r = await db.deleteFrom('console_sessions').where('session_hash', '=', hash).executeTakeFirst()
       return Number(r.numDeletedRows) > 0
+    },
+    async deleteExpiredSessions(now, idleBefore) {
+      const r = await db
+        .deleteFrom('console_sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleBefore)]))
+        .executeTakeFirst()
+      return Number(r.numDeletedRows)
     },
     async deleteSessionsOf(orgId, operatorId) {
       const r = await db.deleteFrom('console_sessions').where('organization_id', '=', orgId).where('operator_id', '=', operatorId).executeTakeFirst()

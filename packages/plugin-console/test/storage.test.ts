@@ -219,6 +219,21 @@ for (const target of targets) {
       expect(await read().findPasskeyByCredentialId(p.credentialId)).toBeNull()
     })
 
+    it('purges sessions past their absolute expiry or idle too long, and only those', async () => {
+      const a = operator('org-a', 'a@example.com')
+      const fresh = session(a)
+      const idle = { ...session(a), lastSeenAt: new Date(T0.getTime() - 3_600_000) }
+      const old = { ...session(a), expiresAt: new Date(T0.getTime() - 1) }
+      await write(async (r) => {
+        await r.insertOperator(a)
+        for (const s of [fresh, idle, old]) await r.insertSession(s)
+      })
+      expect(await write((r) => r.deleteExpiredSessions(T0, new Date(T0.getTime() - 1_800_000)))).toBe(2)
+      expect(await read().findSession(fresh.sessionHash)).not.toBeNull()
+      expect(await read().findSession(idle.sessionHash)).toBeNull()
+      expect(await read().findSession(old.sessionHash)).toBeNull()
+    })
+
     it('rolls every write of a failed transaction back', async () => {
       const a = operator('org-a', 'a@example.com')
       await expect(
