@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { can, del, get, patch, post, type SessionInfo } from '../api.js'
 import { Alert, Button, Field, SecretOnce, Select, Table, when } from '../ui.js'
+import { AgentKeys } from './keys.js'
 
 interface Agent {
   agentId: string
@@ -217,6 +218,7 @@ export function AgentPage({ session, agentId }: { session: SessionInfo; agentId:
           Create credential
         </Button>
       )}
+      <AgentKeys agentId={agentId} write={write && live} />
     </>
   )
 }
