@@ -14,6 +14,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 COPY package.json package-lock.json ./
 COPY packages ./packages
 COPY examples ./examples
+# Workspace manifest only (npm ci needs every workspace of the lock file; the site is not shipped).
+COPY docs-site/package.json ./docs-site/package.json
 # The server runs from TypeScript sources through tsx (a runtime dependency of the reference server).
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force \
   && mkdir -p /data && chown node:node /data

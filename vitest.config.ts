@@ -3,7 +3,7 @@ import { defaultServerConditions } from 'vite'
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/*'],
+    projects: ['packages/*', 'examples/*', 'docs-site'],
   },
   // Tests run on src through the `@sentryagent/source` export condition: no build step.
   ssr: { resolve: { conditions: ['@sentryagent/source', ...defaultServerConditions] } },

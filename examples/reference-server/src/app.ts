@@ -49,6 +49,14 @@ function requestIdGenerator(): () => string {
   return () => `${prefix}${(n++).toString(36)}`
 }
 
+/** Fastify's `trustProxy` for `TRUST_PROXY`: the proxies' addresses, or the `n` nearest hops. */
+function fastifyTrustProxy(trust: ServerConfig['ops']['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false
+  // A function, not the number: Fastify 5.12 ignores a numeric `trustProxy`.
+  if ('hops' in trust) return (_address, hop) => hop < trust.hops
+  return [...trust]
+}
+
 async function createStorage(config: ServerConfig, log: Logger, plugins: readonly ServerPlugin[]): Promise<Storage> {
   // Each installed plugin's tables: migrated after core's, written in core's transactions.
   const extensions = plugins.flatMap((p) => (p.storage === undefined ? [] : [p.storage]))
@@ -107,7 +115,7 @@ export async function build(config: ServerConfig, options: BuildOptions = {}): P
     // SPEC §1 request ids (a client's X-Request-Id kept only when well formed) and problem+json
     // for malformed URLs, which Fastify rejects before any route or hook runs.
     ...idpServerOptions(requestIdGenerator()),
-    trustProxy: config.ops.trustProxy === false ? false : [...config.ops.trustProxy],
+    trustProxy: fastifyTrustProxy(config.ops.trustProxy),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   })

@@ -4,31 +4,9 @@
  * embedded defaults: PGlite under `./data`, in-process ephemeral state, a local key store whose
  * master key is generated into `./data` on first start.
  *
- * | variable | default | meaning |
- * |---|---|---|
- * | `PORT` | `3000` | TCP port |
- * | `HOST` | `127.0.0.1` | interface to bind (`0.0.0.0` in containers) |
- * | `ISSUER` | `http://localhost:$PORT` | issuer URL: tokens' `iss` and `aud`, discovery base, did:web host. Set it whenever several processes share a database (a warning says so at start) |
- * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
- * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded storage chosen by `STORAGE` |
- * | `STORAGE` | `pglite` | embedded storage when `DATABASE_URL` is unset: `pglite` (in `$DATA_DIR/pglite`) or `memory` (NOTHING persists: benchmarks and demos only) |
- * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
- * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
- * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
- * | `DATABASE_QUERY_TIMEOUT_MS` | `5000` | bound on every statement: PostgreSQL cancels it (`statement_timeout`); with no reply 500 ms later (partition) the connection is discarded; the request answers 503 (0 = none) |
- * | `SENTRYAGENT_MASTER_KEY` | generated into `$DATA_DIR/master.key` | encrypts signing keys at rest (≥ 32 chars) |
- * | `SENTRYAGENT_BOOTSTRAP_CLIENT_ID` / `_SECRET` | generated | platform administrator client created on first start |
- * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
- * | `AUDIT_RETENTION_DAYS` | `90` | audit events older than this are purged (0 = keep forever) |
- * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
- * | `LOG_LEVEL` | `info` | pino level |
- * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
- * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
- * | `CONSOLE_ORIGIN` | the issuer's origin | browser origin of the web console (`/console`): WebAuthn origin, links in invitations; set it when the public URL differs from `ISSUER` |
- * | `CONSOLE_RP_ID` | `CONSOLE_ORIGIN`'s host name | WebAuthn relying-party id (a registrable suffix of the host) |
- * | `CORS_ORIGINS` | — (no CORS) | comma-separated browser origins allowed to call the API (`https://console.example.com`); exact origins only, no `*` |
- *
- * Redis, Vault, key rotation and rate-limit variables: see `ops-config.ts`.
+ * Every variable, its default and meaning: `CONFIG_VARIABLES` in `config-variables.ts` (the
+ * configuration reference is generated from it; a test keeps it equal to what this file and
+ * `ops-config.ts` read). Redis, Vault, key rotation and rate limits are parsed in `ops-config.ts`.
  *
  * @module
  */
@@ -68,6 +46,12 @@ export interface ServerConfig {
   readonly tlsKeyFile: string | undefined
   /** Browser origins allowed by CORS; empty = CORS off. */
   readonly corsOrigins: readonly string[]
+  /** `@sentryagent/plugin-federation` settings. */
+  readonly federation: {
+    readonly allowedIssuers: readonly string[] | undefined
+    readonly maxTokenAgeSeconds: number
+    readonly allowInsecureLocalhost: boolean
+  }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -97,7 +81,7 @@ function parsePlugins(raw: string | undefined, problems: string[]): readonly str
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const problems: string[] = []
-  const { str, int } = envReader(env, problems)
+  const { str, int, bool } = envReader(env, problems)
 
   const port = int('PORT', 3000, 0, 65_535)
   const issuer = str('ISSUER') ?? `http://localhost:${port}`
@@ -141,6 +125,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (consoleOrigin !== undefined && !isOrigin(consoleOrigin)) problems.push('CONSOLE_ORIGIN must be an origin (scheme://host[:port], no path)')
   const consoleRpId = str('CONSOLE_RP_ID')
   if (consoleRpId !== undefined && !/^[a-z0-9.-]{1,253}$/.test(consoleRpId)) problems.push('CONSOLE_RP_ID must be a host name')
+  const federationIssuers = str('FEDERATION_ALLOWED_ISSUERS')?.split(',').map((i) => i.trim()).filter((i) => i !== '')
+  for (const issuer of federationIssuers ?? []) if (!/^https:\/\/[^\s]+$/.test(issuer)) problems.push(`FEDERATION_ALLOWED_ISSUERS: ${JSON.stringify(issuer)} is not an https URL`)
 
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
@@ -169,6 +155,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
     console: Object.freeze({ origin: consoleOrigin, rpId: consoleRpId }),
+    federation: Object.freeze({
+      allowedIssuers: federationIssuers === undefined ? undefined : Object.freeze(federationIssuers),
+      maxTokenAgeSeconds: int('FEDERATION_MAX_TOKEN_AGE_SECONDS', 600, 30, 86_400),
+      allowInsecureLocalhost: bool('FEDERATION_ALLOW_INSECURE_LOCALHOST', false),
+    }),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
@@ -191,6 +182,8 @@ function isOrigin(value: string): boolean {
  * - Shared state with the default issuer: every process derives `http://localhost:$PORT` on its
  *   own, so processes on different ports (or behind a load balancer under another name) issue
  *   tokens with different `iss`/`aud` and reject each other's.
+ * - `TRUST_PROXY` as a hop count: the nearest peers are believed whatever their address, so a client
+ *   that can reach the server without passing the proxies chooses its own address.
  *
  * @example
  * for (const w of startupWarnings(config)) log.warn({ event: 'config_warning' }, w)
@@ -202,6 +195,15 @@ export function startupWarnings(config: ServerConfig): string[] {
     warnings.push(
       `ISSUER is not set: this process uses ${config.issuer}; processes sharing this database or Redis with another issuer reject each other's tokens — set ISSUER to the public URL every process shares`,
     )
+  }
+  const proxy = config.ops.trustProxy
+  if (proxy !== false && 'hops' in proxy) {
+    warnings.push(
+      `TRUST_PROXY=${proxy.hops} believes the ${proxy.hops} nearest peer(s) whatever their address: a client that reaches this server without passing the proxies can forge its address — prefer the proxies' addresses/CIDRs`,
+    )
+  }
+  if (config.federation.allowInsecureLocalhost) {
+    warnings.push('FEDERATION_ALLOW_INSECURE_LOCALHOST is set: federation accepts http://localhost issuers and JWKS URLs — development only, never in production')
   }
   return warnings
 }

@@ -2,31 +2,7 @@
  * The production-operations part of the configuration: Redis, Vault, signing-key rotation and rate
  * limits. Parsed by `config.ts` (the only reader of `process.env`) from the environment it is given.
  *
- * | variable | default | meaning |
- * |---|---|---|
- * | `REDIS_URL` | — | Redis for the shared revocation/replay cache, rate limits and pub/sub; unset = in process (single node) |
- * | `REDIS_CLUSTER_NODES` | — | `host:port,host:port` of a Redis Cluster (instead of `REDIS_URL`) |
- * | `REDIS_KEY_PREFIX` | `agentidp:` | prefix of every Redis key and channel |
- * | `VAULT_ADDR` | — | Vault address: signing keys in Transit (never exported); unset = local encrypted key store |
- * | `VAULT_TOKEN` | — | Vault token auth … |
- * | `VAULT_ROLE_ID` / `VAULT_SECRET_ID` | — | … or AppRole auth |
- * | `VAULT_NAMESPACE` | — | Vault Enterprise / HCP namespace |
- * | `VAULT_TRANSIT_MOUNT` / `VAULT_TRANSIT_KEY` | `transit` / `agentidp` | Transit mount and `ecdsa-p256` key (created when missing) |
- * | `VAULT_KV_MOUNT` | `secret` | KV v2 mount for plugin secrets |
- * | `VAULT_TIMEOUT_MS` / `VAULT_RETRIES` | `5000` / `2` | per-attempt timeout; retries on network errors and 5xx |
- * | `KEY_REFRESH_INTERVAL_SECONDS` | `30` | how often each process re-reads the signing keys |
- * | `KEY_ACTIVATION_DELAY_SECONDS` | refresh + 5 | a rotated-in key is published this long before it signs |
- * | `KEY_GRACE_PERIOD_SECONDS` | `172800` | a superseded key stays published this long (≥ `ACCESS_TOKEN_TTL_SECONDS`) |
- * | `KEY_ROTATION_INTERVAL_SECONDS` | `2592000` (30 days) | scheduled rotation; `0` = only on demand |
- * | `RATE_LIMIT_ENABLED` | `true` | `false` disables every limit |
- * | `RATE_LIMIT_REST_POINTS` / `RATE_LIMIT_REST_WINDOW_SECONDS` | `100` / `60` | authenticated REST calls per client |
- * | `RATE_LIMIT_TOKEN_CLIENT_POINTS` / `RATE_LIMIT_TOKEN_IP_POINTS` / `RATE_LIMIT_TOKEN_WINDOW_SECONDS` | `600` / `1200` / `60` | token requests per client id / per IP; the window also applies to the two limits below |
- * | `RATE_LIMIT_INTROSPECT_IP_POINTS` / `RATE_LIMIT_REVOKE_IP_POINTS` | `3000` / `600` | introspection / revocation requests per IP |
- * | `RATE_LIMIT_PUBLIC_IP_POINTS` / `RATE_LIMIT_PUBLIC_IP_WINDOW_SECONDS` | `120` / `60` | public reads (marketplace, DID documents, compliance controls) per IP |
- * | `RATE_LIMIT_AUTH_FAILURES` / `RATE_LIMIT_AUTH_FAILURE_WINDOW_SECONDS` | `10` / `300` | failed client authentications per (client id, IP) before that pair is slowed down |
- * | `RATE_LIMIT_BEARER_FAILURES` / `RATE_LIMIT_BEARER_FAILURE_WINDOW_SECONDS` | `100` / `60` | rejected Bearer tokens per IP before that IP is slowed down |
- * | `RATE_LIMIT_FAIL_MODE` | `insurance` | when Redis is down: `insurance` (count per process), `open`, `closed` (503) |
- * | `TRUST_PROXY` | `false` | the proxies whose `X-Forwarded-For` entries are believed: a comma-separated list of their addresses / CIDRs (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`); `true` and hop counts are refused (a client connecting directly could forge its address) |
+ * Its variables are documented in `CONFIG_VARIABLES` (`config-variables.ts`, group `operations`).
  *
  * @module
  */
@@ -71,9 +47,10 @@ export interface OpsConfig {
     | false
   /**
    * Which proxies' `X-Forwarded-For` entries are believed (Fastify `trustProxy`): `false` (none: the
-   * socket address is the client) or the proxies' addresses / CIDRs.
+   * socket address is the client), the proxies' addresses / CIDRs, or `{ hops }`: the nearest `hops`
+   * peers are proxies whatever their address (only safe when no client can connect directly).
    */
-  readonly trustProxy: false | readonly string[]
+  readonly trustProxy: false | readonly string[] | { readonly hops: number }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
@@ -88,19 +65,28 @@ function isProxyAddress(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)
 }
 
+/** The largest hop count `TRUST_PROXY` accepts. */
+const MAX_PROXY_HOPS = 16
+
 /**
- * Parses `TRUST_PROXY`: the proxies' addresses. Refused rather than honoured: `true`, which trusts
- * every hop, so that any client chooses its own address with a forged first `X-Forwarded-For`
- * entry (bypassing per-IP limits and writing the forged address into the audit log); and a bare hop
- * count, which cannot tell a proxy from a client connecting directly (Fastify ≥ 5.12 ignores it).
+ * Parses `TRUST_PROXY`: the proxies' addresses, or a hop count. Refused rather than honoured:
+ * `true`, which trusts every hop, so that any client chooses its own address with a forged first
+ * `X-Forwarded-For` entry (bypassing per-IP limits and writing the forged address into the audit
+ * log). A hop count is honoured (the `n` nearest peers are proxies) but cannot tell a proxy from a
+ * client that connects directly, so {@link startupWarnings} warns about it.
  */
 function parseTrustProxy(raw: string | undefined, problems: string[]): OpsConfig['trustProxy'] {
   if (raw === undefined || raw === 'false') return false
-  if (raw === 'true' || /^\d+$/.test(raw)) {
+  if (raw === 'true') {
     problems.push(
-      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8)`,
+      `TRUST_PROXY=${raw} would let a client that connects directly forge its address in X-Forwarded-For; list the addresses or CIDRs of the proxies in front of the server (e.g. 10.0.0.0/8), or their number of hops`,
     )
     return false
+  }
+  if (/^\d{1,3}$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > MAX_PROXY_HOPS) problems.push(`TRUST_PROXY as a hop count must be 1–${MAX_PROXY_HOPS}: ${raw}`)
+    return Object.freeze({ hops })
   }
   const entries = raw.split(',').map((e) => e.trim())
   const bad = entries.filter((e) => !isProxyAddress(e))

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { IdpExtension } from '@sentryagent/core'
 import { createConsolePlugin } from '@sentryagent/plugin-console'
+import { createFederationPlugin } from '@sentryagent/plugin-federation'
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -30,6 +31,12 @@ export interface PluginEntry {
   /** Installed when `PLUGINS` is not set. @example (config) => config.stripe !== undefined */
   enabledByDefault(config: ServerConfig): boolean
   create(config: ServerConfig, log: Logger): ServerPlugin | Promise<ServerPlugin>
+  /**
+   * Variables under which `create` succeeds offline, for the generated reference (its routes, scopes,
+   * error codes and audit actions are documented from a server that installs every known plugin).
+   * @example { STRIPE_SECRET_KEY: 'sk_test_docs' }
+   */
+  readonly exampleEnv?: Readonly<Record<string, string>>
 }
 
 /**
@@ -38,6 +45,7 @@ export interface PluginEntry {
  */
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({
   console: { enabledByDefault: () => true, create: (config, log) => createConsolePlugin({ ...config.console, setupLinkFile: join(config.dataDir, 'console-setup-link.txt'), ...(config.logLevel === 'silent' ? { onSetupLink: () => undefined } : {}) }, log) },
+  federation: { enabledByDefault: () => true, create: (config) => createFederationPlugin(config.federation) },
 })
 
 /** Thrown for `PLUGINS` naming plugins the server does not know. */

@@ -72,7 +72,7 @@ describe('sentryagent CLI', () => {
     const refused = await runCliProcess(['configure', '--url', server.url, '--client-id', operator.clientId, '--client-secret-stdin'], h2, { input: 'not-the-secret' })
     expect(refused.code).toBe(4)
     await expect(readdir(join(h2, '.sentryagent'))).rejects.toMatchObject({ code: 'ENOENT' })
-  })
+  }, 120_000)
 
   it('configure in a terminal (tmux) never echoes the secret', async () => {
     const h = await home()

@@ -79,7 +79,7 @@ describe('loadConfig', () => {
     })
   })
 
-  it('takes TRUST_PROXY as the proxies’ addresses, never as "trust every hop" or a bare hop count', () => {
+  it('takes TRUST_PROXY as the proxies’ addresses or a bounded hop count, never as "trust every hop"', () => {
     expect(loadConfig({}).ops.trustProxy).toBe(false)
     expect(loadConfig({ TRUST_PROXY: 'false' }).ops.trustProxy).toBe(false)
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,::1,loopback' }).ops.trustProxy).toEqual([
@@ -98,7 +98,11 @@ describe('loadConfig', () => {
       }
     }
     expect(problems({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY=true would let a client that connects directly forge its address/)
-    expect(problems({ TRUST_PROXY: '1' })).toMatch(/TRUST_PROXY=1 would let a client/)
+    expect(loadConfig({ TRUST_PROXY: '2' }).ops.trustProxy).toEqual({ hops: 2 })
+    expect(startupWarnings(loadConfig({ TRUST_PROXY: '1' }))).toEqual([expect.stringMatching(/^TRUST_PROXY=1 believes the 1 nearest peer/)])
+    expect(startupWarnings(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }))).toEqual([])
+    expect(problems({ TRUST_PROXY: '0' })).toMatch(/TRUST_PROXY as a hop count must be 1–16: 0/)
+    expect(problems({ TRUST_PROXY: '17' })).toMatch(/TRUST_PROXY as a hop count must be 1–16: 17/)
     for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.example', '10.0.0.1/8/1', '10.0.0.1,', '1.2.3.4/x']) {
       expect(problems({ TRUST_PROXY: bad }), bad).toContain('TRUST_PROXY')
     }
@@ -149,5 +153,26 @@ describe('PLUGINS', () => {
     })()
     expect(err).toBeInstanceOf(UnknownPluginError)
     expect((err as Error).message).toMatch(/gamma/)
+  })
+})
+
+describe('federation settings', () => {
+  it('parses the allowed issuers, the token age and the development switch, which is warned', () => {
+    const defaults = loadConfig({})
+    expect(defaults.federation).toEqual({ allowedIssuers: undefined, maxTokenAgeSeconds: 600, allowInsecureLocalhost: false })
+    const set = loadConfig({
+      FEDERATION_ALLOWED_ISSUERS: 'https://token.actions.githubusercontent.com, https://gitlab.com',
+      FEDERATION_MAX_TOKEN_AGE_SECONDS: '300',
+      FEDERATION_ALLOW_INSECURE_LOCALHOST: 'true',
+    })
+    expect(set.federation).toEqual({
+      allowedIssuers: ['https://token.actions.githubusercontent.com', 'https://gitlab.com'],
+      maxTokenAgeSeconds: 300,
+      allowInsecureLocalhost: true,
+    })
+    expect(startupWarnings(set)).toEqual([expect.stringMatching(/^FEDERATION_ALLOW_INSECURE_LOCALHOST is set/)])
+    expect(() => loadConfig({ FEDERATION_ALLOWED_ISSUERS: 'http://token.example' })).toThrow(ConfigError)
+    expect(() => loadConfig({ FEDERATION_ALLOW_INSECURE_LOCALHOST: 'yes' })).toThrow(ConfigError)
+    expect(() => loadConfig({ FEDERATION_MAX_TOKEN_AGE_SECONDS: '5' })).toThrow(ConfigError)
   })
 })

@@ -178,5 +178,5 @@ export type Token = VerifiedAccessToken['act']
     const ran = await exec(process.execPath, [join(starter, 'dist/index.js')], { cwd: starter, env: { PATH: process.env['PATH'] ?? '', SENTRYAGENT_CLIENT_SECRET: agent.clientSecret } })
     expect(JSON.parse(ran.stdout.trim().split('\n').at(-1)!)).toMatchObject({ agentId: agent.agentId, scope: 'agents:read' })
     await expect(exec(process.execPath, [join(starter, 'dist/index.js')], { cwd: starter, env: { PATH: process.env['PATH'] ?? '' } })).rejects.toMatchObject({ code: 3 })
-  }, 120_000)
+  }, 240_000)
 })

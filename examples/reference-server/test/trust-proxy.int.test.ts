@@ -2,7 +2,8 @@
  * `TRUST_PROXY` (issue 10, finding 6): with the proxies' addresses, the client address is the entry
  * the trusted proxy appended — a forged leftmost `X-Forwarded-For` entry is neither the audited
  * address nor a way around the per-address limits. Without `TRUST_PROXY`, or when the connection
- * does not come from a listed proxy, the header is ignored.
+ * does not come from a listed proxy, the header is ignored. A hop count of 1 believes the entry the
+ * nearest peer appended, whatever that peer's address.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendForm } from './edge-sockets.js'
@@ -22,6 +23,7 @@ describe.each([
   { trustProxy: '127.0.0.1', expected: CLIENT },
   { trustProxy: '10.0.0.0/8, 127.0.0.0/8, ::1', expected: CLIENT },
   { trustProxy: '10.0.0.0/8', expected: '127.0.0.1' },
+  { trustProxy: '1', expected: CLIENT },
   { trustProxy: undefined, expected: '127.0.0.1' },
 ])('TRUST_PROXY=$trustProxy', ({ trustProxy, expected }) => {
   let server: Running

@@ -1,5 +1,5 @@
 /**
- * The README's walk-through with the CLI, executed verbatim with bash + jq against the running
+ * The quick start's walk-through with the CLI (docs/quick-start.md), executed verbatim with bash + jq against the running
  * server (PostgreSQL when reachable): each `sentryagent` call is the CLI run from source.
  */
 import { execFile } from 'node:child_process'
@@ -13,9 +13,9 @@ import { ADMIN_ID, ADMIN_SECRET, type Running } from './harness.js'
 const run = promisify(execFile)
 
 async function cliWalkthrough(): Promise<string> {
-  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8')
+  const readme = await readFile(new URL('../../../docs/quick-start.md', import.meta.url), 'utf8')
   const m = /<!-- walkthrough-cli:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough-cli:end -->/.exec(readme)
-  if (m?.[1] === undefined) throw new Error('README CLI walk-through block not found')
+  if (m?.[1] === undefined) throw new Error('quick-start CLI walk-through block not found (docs/quick-start.md)')
   return m[1]
 }
 
@@ -25,7 +25,7 @@ const jqPresent = await run('bash', ['-c', 'command -v jq']).then(
 )
 if (!jqPresent && process.env['CI'] !== undefined) throw new Error('jq is required in CI')
 
-describe('README walk-through with the CLI', () => {
+describe('quick-start walk-through with the CLI', () => {
   let server: Running
 
   beforeAll(async () => {
@@ -35,7 +35,7 @@ describe('README walk-through with the CLI', () => {
     await server.close()
   })
 
-  it.runIf(jqPresent)('runs every step of the README successfully', async () => {
+  it.runIf(jqPresent)('runs every step of the quick start successfully', async () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', await cliWalkthrough()], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] ?? '', HOME: await tempHome(), IDP: server.url, ADMIN_ID, ADMIN_SECRET },

@@ -1,5 +1,5 @@
 /**
- * The README walk-through, executed verbatim with bash + curl + jq against the running server, on
+ * The quick start's walk-through (docs/quick-start.md), executed verbatim with bash + curl + jq against the running server, on
  * PGlite and on PostgreSQL.
  */
 import { execFile } from 'node:child_process'
@@ -11,9 +11,9 @@ import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, startOn, type Running } from './h
 const run = promisify(execFile)
 
 async function readmeWalkthrough(): Promise<string> {
-  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8')
+  const readme = await readFile(new URL('../../../docs/quick-start.md', import.meta.url), 'utf8')
   const m = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme)
-  if (m?.[1] === undefined) throw new Error('README walk-through block not found')
+  if (m?.[1] === undefined) throw new Error('quick-start walk-through block not found (docs/quick-start.md)')
   return m[1]
 }
 
@@ -23,7 +23,7 @@ const toolsPresent = await run('bash', ['-c', 'command -v curl && command -v jq'
 )
 if (!toolsPresent && process.env['CI'] !== undefined) throw new Error('curl and jq are required in CI')
 
-describe.each(TARGETS)('README walk-through on $name', (target) => {
+describe.each(TARGETS)('quick-start walk-through on $name', (target) => {
   let server: Running
 
   beforeAll(async () => {
@@ -33,9 +33,9 @@ describe.each(TARGETS)('README walk-through on $name', (target) => {
     await server.close()
   })
 
-  it.runIf(toolsPresent)('runs every step of the README successfully', async () => {
+  it.runIf(toolsPresent)('runs every step of the quick start successfully', async () => {
     const script = await readmeWalkthrough()
-    // Strict mode here (the README leaves it out so that pasting it never closes a user's shell).
+    // Strict mode here (the page leaves it out so that pasting it never closes a user's shell).
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
       env: { ...process.env, IDP: server.url, ADMIN_ID, ADMIN_SECRET },
       timeout: 60_000,

@@ -19,6 +19,8 @@ export interface IdpMetrics {
   observe(req: FastifyRequest, reply: FastifyReply): void
   /** Counts one request refused by the rate limiter of `policy`. */
   rateLimited(policy: string): void
+  /** Counts one audit-chain verification (`GET /audit/verify`) by its result. */
+  auditVerified(verified: boolean): void
   /** Unsubscribes from core events. */
   close(): void
 }
@@ -88,6 +90,35 @@ export function createIdpMetrics(
     labelNames: ['trigger'] as const,
     registers: [registry],
   })
+  const auditVerifications = new Counter({
+    name: 'agentidp_audit_verifications_total',
+    help: 'Audit-chain verifications answered, by result (verified, broken): any broken one needs the audit-chain runbook.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  })
+  // Read on each scrape, like GET /health/detailed: an alert sees an unreachable dependency even
+  // when no request reaches the server.
+  // Registered (and so collected) first: its collect() also sets the latency gauge below.
+  const dependencyLatency = new Gauge({
+    name: 'agentidp_dependency_latency_seconds',
+    help: 'Latency of the last health check of a dependency, in seconds.',
+    labelNames: ['dependency'] as const,
+    registers: [],
+  })
+  new Gauge({
+    name: 'agentidp_dependency_up',
+    help: 'Whether a dependency (database, cache, key store) answers: 1 healthy or degraded, 0 unreachable.',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      const report = await idp.health()
+      for (const [dependency, d] of Object.entries(report.dependencies)) {
+        this.set({ dependency }, d.status === 'unreachable' ? 0 : 1)
+        dependencyLatency.set({ dependency }, d.latencyMs / 1000)
+      }
+    },
+  })
+  registry.registerMetric(dependencyLatency)
   const { poolStats } = options
   if (poolStats !== undefined) {
     const gauge = (name: string, help: string, read: (s: ReturnType<PoolStatsSource>) => number) =>
@@ -128,6 +159,9 @@ export function createIdpMetrics(
     },
     rateLimited(policy) {
       rateLimitHits.inc({ policy })
+    },
+    auditVerified(verified) {
+      auditVerifications.inc({ result: verified ? 'verified' : 'broken' })
     },
     close() {
       for (const off of unsubscribe) off()

@@ -112,7 +112,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
         await rest.register(agentCardRoutes)
         await rest.register(marketplaceRoutes)
         await rest.register(complianceRoutes)
-        await rest.register(auditRoutes)
+        await rest.register(auditRoutes, { onVerified: (verified) => metrics?.auditVerified(verified) })
         await rest.register(adminKeyRoutes)
       },
       { prefix: opts.prefix },

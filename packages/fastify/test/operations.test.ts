@@ -118,6 +118,39 @@ describe('metrics', () => {
     expect(text).toMatch(/agentidp_auth_failures_total\{reason="[^"]+"\} [1-9]/)
   })
 
+  it('reports each dependency as up or down on every scrape', async () => {
+    const report = (database: 'healthy' | 'unreachable'): HealthReport => ({
+      status: database,
+      dependencies: { database: { status: database, latencyMs: 1500 }, cache: { status: 'healthy', latencyMs: 2 }, keyStore: { status: 'healthy', latencyMs: 3 } },
+    })
+    let current = report('healthy')
+    const app = Fastify()
+    await app.register(sentryAgentIdp, { idp: { ...f.idp, health: async () => current }, openapi: false })
+    const scrape = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(await scrape()).toContain('agentidp_dependency_up{dependency="database"} 1')
+    current = report('unreachable')
+    const text = await scrape()
+    expect(text).toContain('agentidp_dependency_up{dependency="database"} 0')
+    expect(text).toContain('agentidp_dependency_up{dependency="cache"} 1')
+    expect(text).toContain('agentidp_dependency_latency_seconds{dependency="database"} 1.5')
+    await app.close()
+  })
+
+  it('counts audit-chain verifications by result', async () => {
+    let verified = true
+    const idp: Idp = { ...f.idp, audit: { ...f.idp.audit, verify: async (ctx, q) => ({ ...(await f.idp.audit.verify(ctx, q)), verified }) } }
+    const app = Fastify()
+    await app.register(sentryAgentIdp, { idp, openapi: false })
+    const verify = () => app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { authorization: `Bearer ${f.adminToken}` } })
+    expect((await verify()).statusCode).toBe(200)
+    verified = false
+    expect((await verify()).json()).toMatchObject({ verified: false })
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(text).toContain('agentidp_audit_verifications_total{result="verified"} 1')
+    expect(text).toContain('agentidp_audit_verifications_total{result="broken"} 1')
+    await app.close()
+  })
+
   it('keeps a registry per plugin instance', async () => {
     const second = await setup()
     const res = await second.app.inject({ method: 'GET', url: '/metrics' })

@@ -27,13 +27,19 @@ const VerifyQuery = {
 } as const
 type VerifyQuery = { from?: number; to?: number; full?: boolean }
 
+/** Options of {@link auditRoutes}. */
+export interface AuditRoutesOptions {
+  /** Told the result of every verification (metrics). */
+  onVerified?: (verified: boolean) => void
+}
+
 /**
  * Registers `GET /audit` and `GET /audit/verify`.
  *
  * @example
  * await scope.register(auditRoutes, { prefix: '/api/v1' })
  */
-export const auditRoutes: FastifyPluginAsync = async (app) => {
+export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, opts) => {
   app.get<{ Querystring: schemas.ListAuditQuery }>(
     '/audit',
     {
@@ -59,7 +65,11 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: schemas.AuditVerifyView, ...problemResponses },
       },
     },
-    async (req) => app.idp.audit.verify(requireContext(req), { from: req.query.from, to: req.query.to, full: req.query.full }),
+    async (req) => {
+      const result = await app.idp.audit.verify(requireContext(req), { from: req.query.from, to: req.query.to, full: req.query.full })
+      opts.onVerified?.(result.verified)
+      return result
+    },
   )
 
   app.post(
