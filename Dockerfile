@@ -6,6 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages ./packages
 COPY examples ./examples
+COPY docs-site/package.json ./docs-site/package.json
 RUN npm ci --ignore-scripts && npm run build:ui -w @sentryagent/plugin-console
 
 FROM node:20-bookworm-slim
