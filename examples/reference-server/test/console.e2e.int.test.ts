@@ -92,6 +92,7 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
     const link = (await readFile(join(dataDir, 'console-setup-link.txt'), 'utf8')).trim()
     const { context, page } = await newPage()
     page.on('console', (m) => requests.push(`console: ${m.text()}`))
+    page.on('pageerror', (e) => requests.push(`console: uncaught ${e.message}`))
     try {
       await walkthrough(link, context, page)
     } catch (err) {

@@ -7,6 +7,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
   plugins: [react()],
+  // One React: other workspaces may hoist another major version to the root node_modules, which
+  // libraries resolved from there (TanStack Query) would otherwise load next to ours.
+  resolve: { dedupe: ['react', 'react-dom'] },
   build: {
     outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)),
     emptyOutDir: true,
