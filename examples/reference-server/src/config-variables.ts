@@ -151,6 +151,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     '`false`',
     'accept `http://localhost`/`127.0.0.1` issuers and JWKS URLs (development only; warned at start)',
   ),
+  row(
+    'console',
+    'CONSOLE_ORIGIN',
+    "the issuer's origin",
+    'browser origin of the web console (`/console/`): the WebAuthn origin and the base of invitation links; set it when browsers reach the server under another URL than `ISSUER` ([console](../console.md))',
+  ),
+  row('console', 'CONSOLE_RP_ID', "`CONSOLE_ORIGIN`'s host name", 'WebAuthn relying-party id (the host name or a registrable suffix of it)'),
 ])
 
 /** Every variable name of {@link CONFIG_VARIABLES}. */

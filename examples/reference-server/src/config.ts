@@ -38,6 +38,8 @@ export interface ServerConfig {
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** The web console (`@sentryagent/plugin-console`). */
+  readonly console: { readonly origin: string | undefined; readonly rpId: string | undefined }
   /** Plugins to install by name (`PLUGINS`); `undefined` = every known plugin enabled by default. */
   readonly plugins: readonly string[] | undefined
   /** PEM files to serve HTTPS with; both or neither. */
@@ -124,6 +126,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
   const plugins = parsePlugins(str('PLUGINS'), problems)
+  const consoleOrigin = str('CONSOLE_ORIGIN')
+  if (consoleOrigin !== undefined && !isOrigin(consoleOrigin)) problems.push('CONSOLE_ORIGIN must be an origin (scheme://host[:port], no path)')
+  const consoleRpId = str('CONSOLE_RP_ID')
+  if (consoleRpId !== undefined && !/^[a-z0-9.-]{1,253}$/.test(consoleRpId)) problems.push('CONSOLE_RP_ID must be a host name')
   const federationIssuers = str('FEDERATION_ALLOWED_ISSUERS')?.split(',').map((i) => i.trim()).filter((i) => i !== '')
   for (const issuer of federationIssuers ?? []) if (!/^https:\/\/[^\s]+$/.test(issuer)) problems.push(`FEDERATION_ALLOWED_ISSUERS: ${JSON.stringify(issuer)} is not an https URL`)
   const allowPrivateWebhooks = str('WEBHOOKS_ALLOW_PRIVATE_URLS') ?? 'false'
@@ -157,6 +163,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsCertFile,
     tlsKeyFile,
     corsOrigins: Object.freeze(corsOrigins),
+    console: Object.freeze({ origin: consoleOrigin, rpId: consoleRpId }),
     federation: Object.freeze({
       allowedIssuers: federationIssuers === undefined ? undefined : Object.freeze(federationIssuers),
       maxTokenAgeSeconds: int('FEDERATION_MAX_TOKEN_AGE_SECONDS', 600, 30, 86_400),

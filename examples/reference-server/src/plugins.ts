@@ -7,8 +7,10 @@
  *
  * @module
  */
+import { join } from 'node:path'
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { IdpExtension } from '@sentryagent/core'
+import { createConsolePlugin } from '@sentryagent/plugin-console'
 import { createFederationPlugin } from '@sentryagent/plugin-federation'
 import { createWebhooksPlugin } from '@sentryagent/plugin-webhooks'
 import { createBillingPlugin } from '@sentryagent/plugin-billing'
@@ -44,6 +46,7 @@ export interface PluginEntry {
  * `webhooks: { enabledByDefault: () => true, create: (config, log) => createWebhooksPlugin(config.webhooks, log) },`
  */
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({
+  console: { enabledByDefault: () => true, create: (config, log) => createConsolePlugin({ ...config.console, setupLinkFile: join(config.dataDir, 'console-setup-link.txt'), ...(config.logLevel === 'silent' ? { onSetupLink: () => undefined } : {}) }, log) },
   federation: { enabledByDefault: () => true, create: (config) => createFederationPlugin(config.federation) },
   webhooks: { enabledByDefault: () => true, create: (config, log) => createWebhooksPlugin(config.webhooks, log) },
   billing: {

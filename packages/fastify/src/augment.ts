@@ -7,6 +7,7 @@
  */
 import type { AuthContext, Idp, RequestContext } from '@sentryagent/core'
 import type { Registry } from 'prom-client'
+import type { RequestAuthenticator } from './bearer-hook.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,10 +15,20 @@ declare module 'fastify' {
     idp: Idp
     /**
      * What plugins need to know of the binding: the REST prefix to register their routes under, the
-     * body limit, and the Prometheus registry served at `GET /metrics` (`undefined` when metrics are
-     * off) for plugins to add their own `agentidp_*` metrics to.
+     * body limit, the Prometheus registry served at `GET /metrics` (`undefined` when metrics are off)
+     * for plugins to add their own `agentidp_*` metrics to, and extra request authenticators.
      */
-    idpBinding: { readonly prefix: string; readonly bodyLimitBytes: number; readonly metricsRegistry: Registry | undefined }
+    idpBinding: {
+      readonly prefix: string
+      readonly bodyLimitBytes: number
+      readonly metricsRegistry: Registry | undefined
+      /**
+       * Adds a way to authenticate requests that carry no `Authorization` header (a plugin's
+       * session cookie), tried in order before the bearer check answers 401. Route scopes, rate
+       * limits and `beforeRequest` hooks apply to the context it returns as to a token's.
+       */
+      addRequestAuthenticator(authenticator: RequestAuthenticator): void
+    }
   }
 
   interface FastifyRequest {

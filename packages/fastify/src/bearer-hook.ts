@@ -57,17 +57,40 @@ export async function authenticateRequest(idp: Idp, req: FastifyRequest): Promis
 }
 
 /**
+ * Authenticates a request that carries no `Authorization` header some other way (a plugin's
+ * session cookie). Returns `null` when the request is not for it (the bearer check then applies and
+ * answers 401); throws an `IdpError` to refuse it (an expired session, a missing CSRF token).
+ * The returned context comes from `ExtensionApi.principalContext()`: scopes, tenancy and the
+ * authority rule apply to it as to an agent's token.
+ */
+export type RequestAuthenticator = (req: FastifyRequest) => Promise<RequestContext | null>
+
+async function authenticateOtherwise(authenticators: readonly RequestAuthenticator[], req: FastifyRequest): Promise<RequestContext | null> {
+  // A presented Authorization header always wins: it is verified (and refused) as a bearer token.
+  if (req.headers.authorization !== undefined) return null
+  for (const authenticate of authenticators) {
+    const ctx = await authenticate(req)
+    if (ctx !== null) {
+      req.auth = ctx.auth
+      req.ctx = ctx
+      return ctx
+    }
+  }
+  return null
+}
+
+/**
  * Creates the `onRequest` hook that protects every non-public route. Unknown routes are left to the
  * not-found handler so that they answer 404, not 401.
  *
  * @example
  * fastify.addHook('onRequest', createBearerHook(idp))
  */
-export function createBearerHook(idp: Idp): onRequestAsyncHookHandler {
+export function createBearerHook(idp: Idp, authenticators: readonly RequestAuthenticator[] = []): onRequestAsyncHookHandler {
   return async (req) => {
     const config = req.routeOptions.config
     if (req.is404 || config.public === true) return
-    const ctx = await authenticateRequest(idp, req)
+    const ctx = (await authenticateOtherwise(authenticators, req)) ?? (await authenticateRequest(idp, req))
     // Route scopes (`config.scopes`): every one is required (403 insufficient_scope otherwise).
     for (const scope of config.scopes ?? []) idp.requireScope(ctx, scope)
   }

@@ -14,6 +14,7 @@ export type { ResolvedSentryAgentIdpOptions, SentryAgentIdpOptions } from './opt
 export { idpErrorHandler, idpNotFoundHandler, sendError } from './error-handler.js'
 export { fromFastifyError } from './from-fastify-error.js'
 export { authenticateRequest, bearerToken } from './bearer-hook.js'
+export type { RequestAuthenticator } from './bearer-hook.js'
 export { requireContext, toOAuthRequest } from './request-context.js'
 export { noStore } from './no-store.js'
 export { createValidatorCompiler } from './validator-compiler.js'

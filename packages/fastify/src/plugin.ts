@@ -10,7 +10,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import './augment.js'
-import { createBearerHook } from './bearer-hook.js'
+import { createBearerHook, type RequestAuthenticator } from './bearer-hook.js'
 import { createBeforeRequestHook } from './before-request-hook.js'
 import { documentSecurity } from './route-security.js'
 import { registerCors } from './cors.js'
@@ -47,9 +47,15 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   // `request.ctx`, the same error rendering and X-Request-Id without registering anything.
   app.decorate('idp', idp)
   const metrics = opts.metrics ? createIdpMetrics(idp, { poolStats: opts.poolStats }) : undefined
+  const authenticators: RequestAuthenticator[] = []
   app.decorate(
     'idpBinding',
-    Object.freeze({ prefix: opts.prefix, bodyLimitBytes: opts.bodyLimitBytes, metricsRegistry: metrics?.registry }),
+    Object.freeze({
+      prefix: opts.prefix,
+      bodyLimitBytes: opts.bodyLimitBytes,
+      metricsRegistry: metrics?.registry,
+      addRequestAuthenticator: (authenticator: RequestAuthenticator) => void authenticators.push(authenticator),
+    }),
   )
   app.decorateRequest('ctx', null)
   app.decorateRequest('auth', null)
@@ -83,7 +89,7 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
   // Before the bearer hook: an address that keeps presenting bad tokens is refused before any
   // signature check (the per-client REST limit itself runs after authentication).
   if (opts.rateLimit !== false) registerRateLimits(app, createRateLimiters(opts.rateLimit), (policy) => metrics?.rateLimited(policy))
-  app.addHook('onRequest', createBearerHook(idp))
+  app.addHook('onRequest', createBearerHook(idp, authenticators))
   // Extensions' policies: after authentication and the per-client REST limit, before the body is read.
   app.addHook('preParsing', createBeforeRequestHook(idp))
   if (opts.openapi) await registerOpenApi(app)
