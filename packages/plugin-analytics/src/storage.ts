@@ -1,0 +1,228 @@
+/**
+ * The analytics tables: hourly aggregates `(organization, hour, agent, metric) → count` and each
+ * agent's last activity. One storage extension with a memory half and a PostgreSQL half (kysely),
+ * written inside core's transactions through `tx.ext('analytics')`. Every query takes the
+ * organization id.
+ *
+ * @module
+ */
+import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
+import type { MemoryJournal } from '@sentryagent/core'
+import { sql, type Kysely } from 'kysely'
+import type { HourlyCount, Metric } from './metrics.js'
+
+/** A total of one metric in one hour, over every agent. */
+export interface HourTotal {
+  hour: Date
+  metric: Metric
+  count: number
+}
+
+/** A total of one metric of one agent over a range. */
+export interface AgentTotal {
+  agentId: string
+  metric: Metric
+  count: number
+}
+
+/** The analytics repository (`tx.ext('analytics')`, `storage.ext('analytics')`). */
+export interface AnalyticsRepository {
+  /** Adds each row's count to its aggregate (inserted, or incremented). Rows must not repeat a key. */
+  add(rows: readonly HourlyCount[]): Promise<void>
+  /** Moves each agent's last activity forward to `at` (never back). */
+  touch(organizationId: string, seen: readonly { agentId: string; at: Date }[]): Promise<void>
+  /** Totals per hour and metric over every agent (and none), for hours in `[from, to)`, by hour. */
+  hourly(organizationId: string, from: Date, to: Date): Promise<HourTotal[]>
+  /** Totals per agent and metric for hours in `[from, to)`; rows without an agent are left out. */
+  byAgent(organizationId: string, from: Date, to: Date): Promise<AgentTotal[]>
+  /** The last activity of each of `agentIds` that has one. */
+  lastActive(organizationId: string, agentIds: readonly string[]): Promise<Map<string, Date>>
+}
+
+declare module '@sentryagent/core' {
+  interface StorageExtensions {
+    analytics: AnalyticsRepository
+  }
+}
+
+// A type alias (not an interface): `withTables` needs an index-signature-compatible shape.
+type AnalyticsTables = {
+  analytics_hourly: { organization_id: string; hour: Date; agent_id: string; metric: string; count: string | number }
+  analytics_last_active: { organization_id: string; agent_id: string; last_active_at: Date }
+}
+
+const CHUNK = 1000
+
+/** The greatest `at` per agent. */
+function latest(seen: readonly { agentId: string; at: Date }[]): Map<string, Date> {
+  const out = new Map<string, Date>()
+  for (const { agentId, at } of seen) {
+    const before = out.get(agentId)
+    if (before === undefined || before < at) out.set(agentId, at)
+  }
+  return out
+}
+
+function kyselyRepository(db: Kysely<AnalyticsTables>): AnalyticsRepository {
+  return {
+    async add(rows) {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK)
+        await db
+          .insertInto('analytics_hourly')
+          .values(chunk.map((r) => ({ organization_id: r.organizationId, hour: r.hour, agent_id: r.agentId, metric: r.metric, count: r.count })))
+          .onConflict((oc) =>
+            oc.columns(['organization_id', 'hour', 'agent_id', 'metric']).doUpdateSet({ count: sql`analytics_hourly.count + excluded.count` }),
+          )
+          .execute()
+      }
+    },
+    async touch(organizationId, seen) {
+      const rows = [...latest(seen)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await db
+          .insertInto('analytics_last_active')
+          .values(rows.slice(i, i + CHUNK).map(([agentId, at]) => ({ organization_id: organizationId, agent_id: agentId, last_active_at: at })))
+          .onConflict((oc) =>
+            oc
+              .columns(['organization_id', 'agent_id'])
+              .doUpdateSet({ last_active_at: sql`greatest(analytics_last_active.last_active_at, excluded.last_active_at)` }),
+          )
+          .execute()
+      }
+    },
+    async hourly(organizationId, from, to) {
+      const rows = await db
+        .selectFrom('analytics_hourly')
+        .select(['hour', 'metric', sql<string>`sum(count)`.as('total')])
+        .where('organization_id', '=', organizationId)
+        .where('hour', '>=', from)
+        .where('hour', '<', to)
+        .groupBy(['hour', 'metric'])
+        .orderBy('hour')
+        .orderBy('metric')
+        .execute()
+      return rows.map((r) => ({ hour: new Date(r.hour), metric: r.metric as Metric, count: Number(r.total) }))
+    },
+    async byAgent(organizationId, from, to) {
+      const rows = await db
+        .selectFrom('analytics_hourly')
+        .select(['agent_id', 'metric', sql<string>`sum(count)`.as('total')])
+        .where('organization_id', '=', organizationId)
+        .where('hour', '>=', from)
+        .where('hour', '<', to)
+        .where('agent_id', '<>', '')
+        .groupBy(['agent_id', 'metric'])
+        .execute()
+      return rows.map((r) => ({ agentId: r.agent_id, metric: r.metric as Metric, count: Number(r.total) }))
+    },
+    async lastActive(organizationId, agentIds) {
+      const out = new Map<string, Date>()
+      for (let i = 0; i < agentIds.length; i += CHUNK) {
+        const ids = agentIds.slice(i, i + CHUNK)
+        const rows = await db
+          .selectFrom('analytics_last_active')
+          .select(['agent_id', 'last_active_at'])
+          .where('organization_id', '=', organizationId)
+          .where('agent_id', 'in', ids)
+          .execute()
+        for (const r of rows) out.set(r.agent_id, new Date(r.last_active_at))
+      }
+      return out
+    },
+  }
+}
+
+function memoryRepository(): (journal: MemoryJournal) => AnalyticsRepository {
+  const counts = new Map<string, HourlyCount>()
+  const last = new Map<string, Date>()
+  const key = (r: { organizationId: string; hour: Date; agentId: string; metric: string }) =>
+    `${r.organizationId}\u0000${r.hour.getTime()}\u0000${r.agentId}\u0000${r.metric}`
+  const inRange = (r: HourlyCount, organizationId: string, from: Date, to: Date) =>
+    r.organizationId === organizationId && r.hour >= from && r.hour < to
+  return (journal) => ({
+    async add(rows) {
+      for (const r of rows) {
+        const k = key(r)
+        const before = counts.get(k)
+        counts.set(k, { ...r, hour: new Date(r.hour), count: (before?.count ?? 0) + r.count })
+        journal(() => (before === undefined ? counts.delete(k) : counts.set(k, before)))
+      }
+    },
+    async touch(organizationId, seen) {
+      for (const [agentId, at] of latest(seen)) {
+        const k = `${organizationId}\u0000${agentId}`
+        const before = last.get(k)
+        if (before !== undefined && before >= at) continue
+        last.set(k, new Date(at))
+        journal(() => (before === undefined ? last.delete(k) : last.set(k, before)))
+      }
+    },
+    async hourly(organizationId, from, to) {
+      const totals = new Map<string, HourTotal>()
+      for (const r of counts.values()) {
+        if (!inRange(r, organizationId, from, to)) continue
+        const k = `${r.hour.getTime()}\u0000${r.metric}`
+        const t = totals.get(k)
+        if (t === undefined) totals.set(k, { hour: new Date(r.hour), metric: r.metric, count: r.count })
+        else t.count += r.count
+      }
+      return [...totals.values()].sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+    },
+    async byAgent(organizationId, from, to) {
+      const totals = new Map<string, AgentTotal>()
+      for (const r of counts.values()) {
+        if (!inRange(r, organizationId, from, to) || r.agentId === '') continue
+        const k = `${r.agentId}\u0000${r.metric}`
+        const t = totals.get(k)
+        if (t === undefined) totals.set(k, { agentId: r.agentId, metric: r.metric, count: r.count })
+        else t.count += r.count
+      }
+      return [...totals.values()]
+    },
+    async lastActive(organizationId, agentIds) {
+      const out = new Map<string, Date>()
+      for (const agentId of agentIds) {
+        const at = last.get(`${organizationId}\u0000${agentId}`)
+        if (at !== undefined) out.set(agentId, new Date(at))
+      }
+      return out
+    },
+  })
+}
+
+/** The storage extension: give it to `createMemoryStorage|createPgliteStorage|createPostgresStorage({ extensions })`. */
+export const analyticsStorage = {
+  id: 'analytics',
+  memory: memoryRepository,
+  postgres: {
+    migrations: {
+      '0001-analytics': {
+        async up(db: Kysely<unknown>) {
+          await db.schema
+            .createTable('analytics_hourly')
+            .addColumn('organization_id', 'text', (c) => c.notNull())
+            .addColumn('hour', 'timestamptz', (c) => c.notNull())
+            .addColumn('agent_id', 'text', (c) => c.notNull())
+            .addColumn('metric', 'text', (c) => c.notNull())
+            .addColumn('count', 'bigint', (c) => c.notNull())
+            // The key serves every query: one organization, a range of hours.
+            .addPrimaryKeyConstraint('analytics_hourly_pkey', ['organization_id', 'hour', 'agent_id', 'metric'])
+            .execute()
+          await db.schema
+            .createTable('analytics_last_active')
+            .addColumn('organization_id', 'text', (c) => c.notNull())
+            .addColumn('agent_id', 'text', (c) => c.notNull())
+            .addColumn('last_active_at', 'timestamptz', (c) => c.notNull())
+            .addPrimaryKeyConstraint('analytics_last_active_pkey', ['organization_id', 'agent_id'])
+            .execute()
+        },
+        async down(db: Kysely<unknown>) {
+          await db.schema.dropTable('analytics_last_active').ifExists().execute()
+          await db.schema.dropTable('analytics_hourly').ifExists().execute()
+        },
+      },
+    },
+    repository: (db: Kysely<object>) => kyselyRepository(db.withTables<AnalyticsTables>()),
+  },
+} satisfies PostgresStorageExtension<'analytics'>
