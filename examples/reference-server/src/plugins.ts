@@ -9,6 +9,7 @@
  */
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { IdpExtension } from '@sentryagent/core'
+import { createAnalyticsPlugin } from '@sentryagent/plugin-analytics'
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -34,7 +35,9 @@ export interface PluginEntry {
  * Every plugin package the reference server can install, by name. Adding a plugin is one line:
  * `webhooks: { enabledByDefault: () => true, create: (config, log) => createWebhooksPlugin(config.webhooks, log) },`
  */
-export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({})
+export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freeze({
+  analytics: { enabledByDefault: () => true, create: (_config, log) => createAnalyticsPlugin({}, log) },
+})
 
 /** Thrown for `PLUGINS` naming plugins the server does not know. */
 export class UnknownPluginError extends Error {
