@@ -12,7 +12,7 @@
  */
 import type { AuditConsumer, ExtensionApi, IdpExtension, Logger, RequestContext } from '@sentryagent/core'
 import { ACTION_METRICS, ACTIVITY_METRICS, COUNTED_ACTIONS, sortedRows, tally, type HourlyCount, type Metric } from './metrics.js'
-import { analyticsStorage } from './storage.js'
+import { analyticsRepository, analyticsStorage } from './storage.js'
 
 /** Options of the analytics plugin. */
 export interface AnalyticsOptions {
@@ -46,8 +46,8 @@ function createApiCallCounter(api: () => ExtensionApi, log: () => Logger | undef
       seen = new Map()
       try {
         await api().transaction(async (tx) => {
-          await tx.ext('analytics').add(rows)
-          for (const [organizationId, agents] of touched) await tx.ext('analytics').touch(organizationId, agents)
+          await analyticsRepository(tx).add(rows)
+          for (const [organizationId, agents] of touched) await analyticsRepository(tx).touch(organizationId, agents)
         })
       } catch (err) {
         log()?.warn({ err, rows: rows.length }, 'analytics: API-call counts could not be written and were dropped')
@@ -110,8 +110,8 @@ export function createAnalyticsExtension(options: AnalyticsOptions = {}) {
             if (e.agentId !== null && ACTIVE.has(metric)) seen.push({ agentId: e.agentId, at: e.timestamp })
           }
           const organizationId = events[0]?.organizationId
-          await tx.ext('analytics').add(sortedRows(rows))
-          if (organizationId !== undefined && seen.length > 0) await tx.ext('analytics').touch(organizationId, seen)
+          await analyticsRepository(tx).add(sortedRows(rows))
+          if (organizationId !== undefined && seen.length > 0) await analyticsRepository(tx).touch(organizationId, seen)
         },
         { actions: COUNTED_ACTIONS, batchSize: options.batchSize ?? 500, pollIntervalMs: options.pollIntervalMs ?? 1000 },
       )

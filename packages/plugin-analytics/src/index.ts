@@ -22,7 +22,7 @@ import { analyticsStorage } from './storage.js'
 export type { AnalyticsOptions } from './extension.js'
 export { CONSUMER_ID } from './extension.js'
 export { ACTION_METRICS, METRICS, type Metric } from './metrics.js'
-export { analyticsStorage, type AgentTotal, type AnalyticsRepository, type HourTotal } from './storage.js'
+export { analyticsRepository, analyticsStorage, type AgentTotal, type AnalyticsRepository, type HourTotal } from './storage.js'
 export { createAnalyticsService, MAX_RANGE_DAYS, type AnalyticsService } from './service.js'
 export * as analyticsSchemas from './schemas.js'
 

@@ -6,6 +6,7 @@
  */
 import { IdpError, type RequestContext, type Storage } from '@sentryagent/core'
 import { ACTIVITY_METRICS, DAY_MS, HOUR_MS, METRICS, dayOf, hourOf, type Metric } from './metrics.js'
+import { analyticsRepository } from './storage.js'
 import type { ActivityView, DaysQuery, SummaryView, TokenSeriesView, Totals, UsageQuery, UsageView } from './schemas.js'
 
 /** Longest range of `GET /analytics/agents/usage`. */
@@ -34,7 +35,7 @@ function dayRange(now: Date, days: number): { from: Date; to: Date } {
 
 /** The service over the storage and clock of one IdP. */
 export function createAnalyticsService(deps: { storage: Storage; clock: () => Date }) {
-  const repo = () => deps.storage.ext('analytics')
+  const repo = () => analyticsRepository(deps.storage)
 
   return {
     /** `GET /analytics/tokens`: per UTC day, zero-filled. */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
-import type { MemoryJournal } from '@sentryagent/core'
+import type { MemoryJournal, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
 import type { HourlyCount, Metric } from './metrics.js'
 
@@ -39,10 +39,13 @@ export interface AnalyticsRepository {
   lastActive(organizationId: string, agentIds: readonly string[]): Promise<Map<string, Date>>
 }
 
-declare module '@sentryagent/core' {
-  interface StorageExtensions {
-    analytics: AnalyticsRepository
-  }
+/**
+ * The repository of a storage or transaction. (Not typed by merging into core's
+ * `StorageExtensions`: such a merge from a built package hid the merges of other packages and of
+ * `@sentryagent/core/testing` from the type checker — see the package README.)
+ */
+export function analyticsRepository(storage: Pick<StorageTx, 'ext'>): AnalyticsRepository {
+  return (storage.ext as (id: string) => unknown)('analytics') as AnalyticsRepository
 }
 
 // A type alias (not an interface): `withTables` needs an index-signature-compatible shape.

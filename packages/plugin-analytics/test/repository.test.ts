@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { TARGETS, type TargetInstance } from './targets.js'
 import type { HourlyCount } from '../src/metrics.js'
+import { analyticsRepository } from '../src/storage.js'
 
 const H = 3_600_000
 const t0 = new Date('2026-03-01T00:00:00Z')
@@ -26,14 +27,14 @@ for (const target of TARGETS) {
       db = await target.create()
     })
     afterEach(async () => db.teardown())
-    const repo = () => db.storage.ext('analytics')
+    const repo = () => analyticsRepository(db.storage)
 
     it('adds counts to the same key and sums per hour over agents', async () => {
       await db.storage.transaction(async (tx) => {
-        await tx.ext('analytics').add([row('o1', 'a1', 0, 'tokens_issued', 2), row('o1', 'a2', 0, 'tokens_issued', 3), row('o1', '', 1, 'failed_auth', 1)])
+        await analyticsRepository(tx).add([row('o1', 'a1', 0, 'tokens_issued', 2), row('o1', 'a2', 0, 'tokens_issued', 3), row('o1', '', 1, 'failed_auth', 1)])
       })
       await db.storage.transaction(async (tx) => {
-        await tx.ext('analytics').add([row('o1', 'a1', 0, 'tokens_issued', 5)])
+        await analyticsRepository(tx).add([row('o1', 'a1', 0, 'tokens_issued', 5)])
       })
       expect(await repo().hourly('o1', at(0), at(2))).toEqual([
         { hour: at(0), metric: 'tokens_issued', count: 10 },
@@ -73,8 +74,8 @@ for (const target of TARGETS) {
       await repo().add([row('o1', 'a1', 0, 'tokens_issued', 1)])
       await expect(
         db.storage.transaction(async (tx) => {
-          await tx.ext('analytics').add([row('o1', 'a1', 0, 'tokens_issued', 5), row('o1', 'a9', 2, 'api_calls', 1)])
-          await tx.ext('analytics').touch('o1', [{ agentId: 'a9', at: at(2) }])
+          await analyticsRepository(tx).add([row('o1', 'a1', 0, 'tokens_issued', 5), row('o1', 'a9', 2, 'api_calls', 1)])
+          await analyticsRepository(tx).touch('o1', [{ agentId: 'a9', at: at(2) }])
           throw new Error('abort')
         }),
       ).rejects.toThrow('abort')

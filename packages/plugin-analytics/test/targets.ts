@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
 import { createMemoryStorage, type Storage } from '@sentryagent/core'
+import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { analyticsStorage } from '../src/index.js'
 
@@ -52,21 +53,6 @@ const pglite: Target = {
       },
     }
   },
-}
-
-/**
- * As `serviceReachable` of `@sentryagent/core/testing` (unreachable → `false`; under CI=true a
- * failure). Not imported from there: its `StorageExtensions` augmentation of core's module hides
- * this package's augmentation through `@sentryagent/core` from the type checker.
- */
-async function serviceReachable(name: string, probe: () => Promise<void>): Promise<boolean> {
-  try {
-    await probe()
-    return true
-  } catch (cause) {
-    if (process.env['CI'] !== undefined && process.env['CI'] !== '') throw new Error(`${name} is not reachable, and CI requires it`, { cause })
-    return false
-  }
 }
 
 async function probePostgres(): Promise<void> {
