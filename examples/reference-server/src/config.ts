@@ -21,6 +21,7 @@
  * | `ACCESS_TOKEN_TTL_SECONDS` | `3600` | access token lifetime |
  * | `AUDIT_RETENTION_DAYS` | `90` | audit events older than this are purged (0 = keep forever) |
  * | `AUDIT_CHECKPOINT_INTERVAL_SECONDS` | `300` | how often each moved audit log is sealed by a signed checkpoint (0 = only on demand) |
+ * | `COMPLIANCE_CHECK_INTERVAL_SECONDS` | `3600` | how often the live compliance checks run (audit chains, expiring credentials, key age, configuration); 0 = never (controls read `unknown`) |
  * | `LOG_LEVEL` | `info` | pino level |
  * | `TLS_CERT_FILE` / `TLS_KEY_FILE` | — | PEM certificate and key: serve HTTPS directly (did:web resolvers fetch over https) |
  * | `PLUGINS` | every known plugin enabled by default | comma list of plugins to install (`none` for none); a plugin not listed is absent: its routes answer 404 and its scopes are not advertised. `billing` is enabled by default only when `STRIPE_SECRET_KEY` is set |
@@ -56,6 +57,8 @@ export interface ServerConfig {
   readonly accessTokenTtlSeconds: number
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
+  /** `COMPLIANCE_CHECK_INTERVAL_SECONDS`: the live compliance checks' interval; 0 = never. */
+  readonly complianceCheckIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Plugins to install by name (`PLUGINS`); `undefined` = every known plugin enabled by default. */
   readonly plugins: readonly string[] | undefined
@@ -155,6 +158,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     accessTokenTtlSeconds,
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     auditCheckpointIntervalSeconds: int('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
+    complianceCheckIntervalSeconds: int('COMPLIANCE_CHECK_INTERVAL_SECONDS', 3600, 0, 86_400),
     logLevel: logLevel as ServerConfig['logLevel'],
     plugins,
     tlsCertFile,

@@ -45,8 +45,13 @@ async function* agentsOf(deps: Deps, organizationId: string): AsyncGenerator<Age
 export async function complianceReport(deps: Deps, ctx: RequestContext): Promise<ComplianceReportView> {
   requireScope(ctx, 'audit:read')
   const organizationId = ctx.auth.organizationId
-  // A short cache: a report walks every agent and verifies the chain. A compliance run (which may
-  // have found the chain broken) ends it at once.
+  // A short cache: a report walks every agent and verifies the chain. A change in the organization
+  // (any event committed in this process) or a compliance run (which may have found the chain
+  // broken) ends it at once.
+  if (!watching.has(deps)) {
+    watching.add(deps)
+    deps.events.onAny((event) => deps.state.complianceReports.delete(event.organizationId))
+  }
   const cached = deps.state.complianceReports.get(organizationId)
   const generation = deps.state.compliance?.generation ?? 0
   if (cached !== undefined && cached.generation === generation && deps.clock().getTime() - cached.at < REPORT_CACHE_MS) return cached.report
@@ -55,6 +60,9 @@ export async function complianceReport(deps: Deps, ctx: RequestContext): Promise
   deps.state.complianceReports.set(organizationId, { report, at: deps.clock().getTime(), generation })
   return report
 }
+
+/** The IdPs whose events already end their cached reports. */
+const watching = new WeakSet<Deps>()
 
 /** How long a report is reused. */
 export const REPORT_CACHE_MS = 30_000
