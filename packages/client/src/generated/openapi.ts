@@ -3635,8 +3635,29 @@ export interface paths {
                                 verified: boolean;
                                 checkedCount: number;
                                 headHash: string | null;
+                                mode?: string;
+                                checkpointSize?: number | null;
+                                /** @description The first event whose hash does not verify */
+                                brokenAtEventId?: string;
+                            };
+                            credentials: {
+                                active: number;
+                                expiringWithinDays: number;
+                                /** @description Active credentials expiring within the window (at most 100 listed) */
+                                expiringSoon: {
+                                    agentId: string;
+                                    credentialId: string;
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                }[];
+                                /** @description Active credentials past their expiry (refused at the token endpoint) */
+                                expired: number;
                             };
                             agntcyConformance: boolean;
+                            /** @description Version of the agent-card specification checked (A2A protocol version) */
+                            agntcySpecVersion: string;
+                            warnings: string[];
                             checks: {
                                 id: string;
                                 description: string;
@@ -3791,7 +3812,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Controls this identity provider implements (public) */
+        /** Controls this identity provider implements, each with its live status, evidence and SOC 2 mappings (public) */
         get: {
             parameters: {
                 query?: never;
@@ -3808,12 +3829,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                id: string;
-                                title: string;
-                                description: string;
-                                references: string[];
-                            }[];
+                            items: components["schemas"]["ComplianceControl"][];
                         };
                     };
                 };
@@ -5160,6 +5176,21 @@ export interface components {
             };
             /** Format: date-time */
             issuedAt: string;
+        };
+        ComplianceControl: {
+            id: string;
+            title: string;
+            description: string;
+            references: string[];
+            frameworks: {
+                soc2: string[];
+            };
+            status: "passing" | "failing" | "unknown";
+            lastChecked: string | null;
+            /** @description What was checked, with figures (platform-wide: no tenant data) */
+            evidence: {
+                [key: string]: unknown;
+            };
         };
         AuditEvent: {
             eventId: string;
