@@ -16,7 +16,7 @@ import { analyticsRepository, analyticsStorage } from './storage.js'
 
 /** Options of the analytics plugin. */
 export interface AnalyticsOptions {
-  /** Events per consumer transaction. @default 500 */
+  /** Events per consumer transaction. @default 1000 */
   batchSize?: number
   /** How often the consumer polls when nothing nudges it. @default 1000 */
   pollIntervalMs?: number
@@ -113,7 +113,7 @@ export function createAnalyticsExtension(options: AnalyticsOptions = {}) {
           await analyticsRepository(tx).add(sortedRows(rows))
           if (organizationId !== undefined && seen.length > 0) await analyticsRepository(tx).touch(organizationId, seen)
         },
-        { actions: COUNTED_ACTIONS, batchSize: options.batchSize ?? 500, pollIntervalMs: options.pollIntervalMs ?? 1000 },
+        { actions: COUNTED_ACTIONS, batchSize: options.batchSize ?? 1000, pollIntervalMs: options.pollIntervalMs ?? 1000 },
       )
     },
   }

@@ -18,8 +18,8 @@ export type DaysQuery = Static<typeof DaysQuery>
 
 export const UsageQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Start (inclusive, rounded down to the hour); default `to` − 30 days' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive, rounded up to the hour); default now. At most 90 days after `from`' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Start (inclusive, rounded down to its UTC day); default `to` − 30 days' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive, rounded up to a UTC day); default now. At most 90 days after `from`' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Most agents listed, busiest first' })),
   },
   strict,
@@ -101,7 +101,7 @@ export const SummaryView = Type.Object(
     generatedAt: DateTime,
     last24Hours: Totals,
     last30Days: Totals,
-    activeAgents: Type.Object({ last24Hours: Count, last30Days: Count }, strict),
+    activeAgents: Type.Object({ last24Hours: Count, last30Days: Count }, { ...strict, description: 'Agents with activity in the UTC days the window touches' }),
     liveAgents: Count,
   },
   { $id: 'AnalyticsSummary', ...strict },

@@ -77,7 +77,7 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       }
     },
 
-    /** `GET /analytics/agents/usage`: per agent over `[from, to)` (hour granularity), busiest first. */
+    /** `GET /analytics/agents/usage`: per agent over the UTC days `[from, to)` covers, busiest first. */
     async usage(ctx: RequestContext, query: UsageQuery): Promise<UsageView> {
       const now = deps.clock()
       const to = query.to === undefined ? now : new Date(query.to)
@@ -86,8 +86,8 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       if (from >= to) throw new IdpError('VALIDATION_ERROR', 'from must be before to')
       if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new IdpError('VALIDATION_ERROR', `the range must not exceed ${MAX_RANGE_DAYS} days`)
       const organizationId = ctx.auth.organizationId
-      // Hours that start before `to` and end after `from`.
-      const rows = await repo().byAgent(organizationId, hourOf(from), new Date(Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS))
+      // Whole UTC days: those that start before `to` and end after `from`.
+      const rows = await repo().byAgent(organizationId, dayOf(from), new Date(Math.ceil(to.getTime() / DAY_MS) * DAY_MS))
       const agents = new Map<string, Totals>()
       for (const r of rows) {
         let t = agents.get(r.agentId)
@@ -129,6 +129,7 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
         last30Days[TOTAL_FIELDS[row.metric]] += row.count
         if (row.hour >= dayStart) last24Hours[TOTAL_FIELDS[row.metric]] += row.count
       }
+      // Over the UTC days the window touches (per-agent figures are daily).
       const active = async (from: Date) =>
         new Set((await repo().byAgent(organizationId, from, end)).filter((r) => ACTIVE.has(r.metric) && r.count > 0).map((r) => r.agentId)).size
       return {

@@ -1,6 +1,6 @@
 /**
- * The analytics tables: hourly aggregates `(organization, hour, agent, metric) → count` and each
- * agent's last activity. One storage extension with a memory half and a PostgreSQL half (kysely),
+ * The analytics tables: hourly aggregates `(organization, hour, metric) → count`, daily aggregates
+ * per agent `(organization, day, agent, metric) → count`, and each agent's last activity. One storage extension with a memory half and a PostgreSQL half (kysely),
  * written inside core's transactions through `tx.ext('analytics')`. Every query takes the
  * organization id.
  *
@@ -9,7 +9,7 @@
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { MemoryJournal, StorageTx } from '@sentryagent/core'
 import { sql, type Kysely } from 'kysely'
-import type { HourlyCount, Metric } from './metrics.js'
+import { dayOf, hourOf, type HourlyCount, type Metric } from './metrics.js'
 
 /** A total of one metric in one hour, over every agent. */
 export interface HourTotal {
@@ -27,13 +27,16 @@ export interface AgentTotal {
 
 /** The analytics repository (`tx.ext('analytics')`, `storage.ext('analytics')`). */
 export interface AnalyticsRepository {
-  /** Adds each row's count to its aggregate (inserted, or incremented). Rows must not repeat a key. */
+  /**
+   * Adds each row's count to the aggregates (inserted, or incremented): the organization's hourly
+   * totals (over agents) and each agent's daily totals.
+   */
   add(rows: readonly HourlyCount[]): Promise<void>
   /** Moves each agent's last activity forward to `at` (never back). */
   touch(organizationId: string, seen: readonly { agentId: string; at: Date }[]): Promise<void>
   /** Totals per hour and metric over every agent (and none), for hours in `[from, to)`, by hour. */
   hourly(organizationId: string, from: Date, to: Date): Promise<HourTotal[]>
-  /** Totals per agent and metric for hours in `[from, to)`; rows without an agent are left out. */
+  /** Totals per agent and metric for the UTC days in `[dayOf(from), to)`; events without an agent are left out. */
   byAgent(organizationId: string, from: Date, to: Date): Promise<AgentTotal[]>
   /** The last activity of each of `agentIds` that has one. */
   lastActive(organizationId: string, agentIds: readonly string[]): Promise<Map<string, Date>>
@@ -50,11 +53,33 @@ export function analyticsRepository(storage: Pick<StorageTx, 'ext'>): AnalyticsR
 
 // A type alias (not an interface): `withTables` needs an index-signature-compatible shape.
 type AnalyticsTables = {
-  analytics_hourly: { organization_id: string; hour: Date; agent_id: string; metric: string; count: string | number }
+  analytics_hourly: { organization_id: string; hour: Date; metric: string; count: string | number }
+  analytics_agent_daily: { organization_id: string; day: Date; agent_id: string; metric: string; count: string | number }
   analytics_last_active: { organization_id: string; agent_id: string; last_active_at: Date }
 }
 
 const CHUNK = 1000
+
+/** The rows rolled up: per organization, hour and metric; per organization, UTC day, agent and metric. */
+function rollUp(rows: readonly HourlyCount[]) {
+  const hourly = new Map<string, { organizationId: string; hour: Date; metric: Metric; count: number }>()
+  const daily = new Map<string, { organizationId: string; day: Date; agentId: string; metric: Metric; count: number }>()
+  for (const r of rows) {
+    const hk = `${r.organizationId}\u0000${r.hour.getTime()}\u0000${r.metric}`
+    const h = hourly.get(hk)
+    if (h === undefined) hourly.set(hk, { organizationId: r.organizationId, hour: hourOf(r.hour), metric: r.metric, count: r.count })
+    else h.count += r.count
+    if (r.agentId === '') continue
+    const day = dayOf(r.hour)
+    const dk = `${r.organizationId}\u0000${day.getTime()}\u0000${r.agentId}\u0000${r.metric}`
+    const d = daily.get(dk)
+    if (d === undefined) daily.set(dk, { organizationId: r.organizationId, day, agentId: r.agentId, metric: r.metric, count: r.count })
+    else d.count += r.count
+  }
+  // Key order: concurrent writers lock rows in the same order and never deadlock.
+  const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
+  return { hourly: sorted(hourly), daily: sorted(daily) }
+}
 
 /** The greatest `at` per agent. */
 function latest(seen: readonly { agentId: string; at: Date }[]): Map<string, Date> {
@@ -69,13 +94,20 @@ function latest(seen: readonly { agentId: string; at: Date }[]): Map<string, Dat
 function kyselyRepository(db: Kysely<AnalyticsTables>): AnalyticsRepository {
   return {
     async add(rows) {
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const chunk = rows.slice(i, i + CHUNK)
+      const { hourly, daily } = rollUp(rows)
+      for (let i = 0; i < hourly.length; i += CHUNK) {
         await db
           .insertInto('analytics_hourly')
-          .values(chunk.map((r) => ({ organization_id: r.organizationId, hour: r.hour, agent_id: r.agentId, metric: r.metric, count: r.count })))
+          .values(hourly.slice(i, i + CHUNK).map((r) => ({ organization_id: r.organizationId, hour: r.hour, metric: r.metric, count: r.count })))
+          .onConflict((oc) => oc.columns(['organization_id', 'hour', 'metric']).doUpdateSet({ count: sql`analytics_hourly.count + excluded.count` }))
+          .execute()
+      }
+      for (let i = 0; i < daily.length; i += CHUNK) {
+        await db
+          .insertInto('analytics_agent_daily')
+          .values(daily.slice(i, i + CHUNK).map((r) => ({ organization_id: r.organizationId, day: r.day, agent_id: r.agentId, metric: r.metric, count: r.count })))
           .onConflict((oc) =>
-            oc.columns(['organization_id', 'hour', 'agent_id', 'metric']).doUpdateSet({ count: sql`analytics_hourly.count + excluded.count` }),
+            oc.columns(['organization_id', 'day', 'agent_id', 'metric']).doUpdateSet({ count: sql`analytics_agent_daily.count + excluded.count` }),
           )
           .execute()
       }
@@ -109,12 +141,11 @@ function kyselyRepository(db: Kysely<AnalyticsTables>): AnalyticsRepository {
     },
     async byAgent(organizationId, from, to) {
       const rows = await db
-        .selectFrom('analytics_hourly')
+        .selectFrom('analytics_agent_daily')
         .select(['agent_id', 'metric', sql<string>`sum(count)`.as('total')])
         .where('organization_id', '=', organizationId)
-        .where('hour', '>=', from)
-        .where('hour', '<', to)
-        .where('agent_id', '<>', '')
+        .where('day', '>=', dayOf(from))
+        .where('day', '<', to)
         .groupBy(['agent_id', 'metric'])
         .execute()
       return rows.map((r) => ({ agentId: r.agent_id, metric: r.metric as Metric, count: Number(r.total) }))
@@ -137,20 +168,19 @@ function kyselyRepository(db: Kysely<AnalyticsTables>): AnalyticsRepository {
 }
 
 function memoryRepository(): (journal: MemoryJournal) => AnalyticsRepository {
-  const counts = new Map<string, HourlyCount>()
+  const hourly = new Map<string, { organizationId: string; hour: Date; metric: Metric; count: number }>()
+  const daily = new Map<string, { organizationId: string; day: Date; agentId: string; metric: Metric; count: number }>()
   const last = new Map<string, Date>()
-  const key = (r: { organizationId: string; hour: Date; agentId: string; metric: string }) =>
-    `${r.organizationId}\u0000${r.hour.getTime()}\u0000${r.agentId}\u0000${r.metric}`
-  const inRange = (r: HourlyCount, organizationId: string, from: Date, to: Date) =>
-    r.organizationId === organizationId && r.hour >= from && r.hour < to
+  const bump = <T extends { count: number }>(map: Map<string, T>, key: string, row: T, journal: MemoryJournal) => {
+    const before = map.get(key)
+    map.set(key, { ...row, count: (before?.count ?? 0) + row.count })
+    journal(() => (before === undefined ? map.delete(key) : map.set(key, before)))
+  }
   return (journal) => ({
     async add(rows) {
-      for (const r of rows) {
-        const k = key(r)
-        const before = counts.get(k)
-        counts.set(k, { ...r, hour: new Date(r.hour), count: (before?.count ?? 0) + r.count })
-        journal(() => (before === undefined ? counts.delete(k) : counts.set(k, before)))
-      }
+      const rolled = rollUp(rows)
+      for (const r of rolled.hourly) bump(hourly, `${r.organizationId}\u0000${r.hour.getTime()}\u0000${r.metric}`, r, journal)
+      for (const r of rolled.daily) bump(daily, `${r.organizationId}\u0000${r.day.getTime()}\u0000${r.agentId}\u0000${r.metric}`, r, journal)
     },
     async touch(organizationId, seen) {
       for (const [agentId, at] of latest(seen)) {
@@ -162,20 +192,16 @@ function memoryRepository(): (journal: MemoryJournal) => AnalyticsRepository {
       }
     },
     async hourly(organizationId, from, to) {
-      const totals = new Map<string, HourTotal>()
-      for (const r of counts.values()) {
-        if (!inRange(r, organizationId, from, to)) continue
-        const k = `${r.hour.getTime()}\u0000${r.metric}`
-        const t = totals.get(k)
-        if (t === undefined) totals.set(k, { hour: new Date(r.hour), metric: r.metric, count: r.count })
-        else t.count += r.count
-      }
-      return [...totals.values()].sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+      return [...hourly.values()]
+        .filter((r) => r.organizationId === organizationId && r.hour >= from && r.hour < to)
+        .map((r) => ({ hour: new Date(r.hour), metric: r.metric, count: r.count }))
+        .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
     },
     async byAgent(organizationId, from, to) {
+      const start = dayOf(from)
       const totals = new Map<string, AgentTotal>()
-      for (const r of counts.values()) {
-        if (!inRange(r, organizationId, from, to) || r.agentId === '') continue
+      for (const r of daily.values()) {
+        if (r.organizationId !== organizationId || r.day < start || r.day >= to) continue
         const k = `${r.agentId}\u0000${r.metric}`
         const t = totals.get(k)
         if (t === undefined) totals.set(k, { agentId: r.agentId, metric: r.metric, count: r.count })
@@ -202,15 +228,25 @@ export const analyticsStorage = {
     migrations: {
       '0001-analytics': {
         async up(db: Kysely<unknown>) {
+          // Per organization, hour and metric (over agents): series, heatmap, summary — at most
+          // 24 × 6 rows a day whatever the traffic.
           await db.schema
             .createTable('analytics_hourly')
             .addColumn('organization_id', 'text', (c) => c.notNull())
             .addColumn('hour', 'timestamptz', (c) => c.notNull())
+            .addColumn('metric', 'text', (c) => c.notNull())
+            .addColumn('count', 'bigint', (c) => c.notNull())
+            .addPrimaryKeyConstraint('analytics_hourly_pkey', ['organization_id', 'hour', 'metric'])
+            .execute()
+          // Per organization, UTC day, agent and metric: usage per agent.
+          await db.schema
+            .createTable('analytics_agent_daily')
+            .addColumn('organization_id', 'text', (c) => c.notNull())
+            .addColumn('day', 'timestamptz', (c) => c.notNull())
             .addColumn('agent_id', 'text', (c) => c.notNull())
             .addColumn('metric', 'text', (c) => c.notNull())
             .addColumn('count', 'bigint', (c) => c.notNull())
-            // The key serves every query: one organization, a range of hours.
-            .addPrimaryKeyConstraint('analytics_hourly_pkey', ['organization_id', 'hour', 'agent_id', 'metric'])
+            .addPrimaryKeyConstraint('analytics_agent_daily_pkey', ['organization_id', 'day', 'agent_id', 'metric'])
             .execute()
           await db.schema
             .createTable('analytics_last_active')
@@ -222,6 +258,7 @@ export const analyticsStorage = {
         },
         async down(db: Kysely<unknown>) {
           await db.schema.dropTable('analytics_last_active').ifExists().execute()
+          await db.schema.dropTable('analytics_agent_daily').ifExists().execute()
           await db.schema.dropTable('analytics_hourly').ifExists().execute()
         },
       },

@@ -288,11 +288,13 @@ for (const target of TARGETS) {
         await w.plugin.drain()
         const sql = db.sql!
         const snapshot = async () => ({
-          aggregates: await sql(`select organization_id, hour, agent_id, metric, count::int from analytics_hourly order by 1, 2, 3, 4`),
+          hourly: await sql(`select organization_id, hour, metric, count::int from analytics_hourly order by 1, 2, 3`),
+          daily: await sql(`select organization_id, day, agent_id, metric, count::int from analytics_agent_daily order by 1, 2, 3, 4`),
           cursors: await sql(`select organization_id, position::int from audit_consumers where consumer_id = 'analytics.rollup' order by 1`),
         })
         const before = await snapshot()
-        expect(before.aggregates.length).toBeGreaterThan(0)
+        expect(before.hourly.length).toBeGreaterThan(0)
+        expect(before.daily.length).toBeGreaterThan(0)
         // From now on every batch writes its aggregates, then its transaction dies before the cursor moves.
         await sql(`create function analytics_crash() returns trigger language plpgsql as $$ begin raise exception 'injected crash'; end $$`)
         await sql(`create trigger analytics_crash before insert or update on analytics_last_active for each row execute function analytics_crash()`)

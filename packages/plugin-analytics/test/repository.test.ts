@@ -45,14 +45,24 @@ for (const target of TARGETS) {
       expect(await repo().hourly('o1', at(1), at(1))).toEqual([])
     })
 
-    it('totals per agent, without the rows of no agent', async () => {
+    it('totals per agent over UTC days, without the rows of no agent', async () => {
       await repo().add([row('o1', 'a1', 0, 'api_calls', 4), row('o1', 'a1', 30, 'api_calls', 6), row('o1', 'a2', 3, 'delegations', 1), row('o1', '', 3, 'failed_auth', 9)])
-      const totals = await repo().byAgent('o1', at(0), at(48))
-      expect(totals.sort((a, b) => a.agentId.localeCompare(b.agentId))).toEqual([
+      const byId = (rows: { agentId: string }[]) => rows.sort((a, b) => a.agentId.localeCompare(b.agentId))
+      expect(byId(await repo().byAgent('o1', at(0), at(48)))).toEqual([
         { agentId: 'a1', metric: 'api_calls', count: 10 },
         { agentId: 'a2', metric: 'delegations', count: 1 },
       ])
-      expect(await repo().byAgent('o1', at(1), at(30))).toEqual([{ agentId: 'a2', metric: 'delegations', count: 1 }])
+      // Whole days: from 01:00 means from that day's midnight; [day 1, day 2) is the first day only.
+      expect(byId(await repo().byAgent('o1', at(1), at(24)))).toEqual([
+        { agentId: 'a1', metric: 'api_calls', count: 4 },
+        { agentId: 'a2', metric: 'delegations', count: 1 },
+      ])
+      expect(await repo().byAgent('o1', at(24), at(48))).toEqual([{ agentId: 'a1', metric: 'api_calls', count: 6 }])
+      // The hourly totals include the events of no agent.
+      expect(await repo().hourly('o1', at(3), at(4))).toEqual([
+        { hour: at(3), metric: 'delegations', count: 1 },
+        { hour: at(3), metric: 'failed_auth', count: 9 },
+      ])
     })
 
     it('keeps organizations apart', async () => {
