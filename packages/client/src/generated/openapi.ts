@@ -4860,9 +4860,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Start (inclusive, rounded down to the hour); default `to` − 30 days */
+                    /** @description Start (inclusive, rounded down to its UTC day); default `to` − 30 days */
                     from?: string;
-                    /** @description End (exclusive, rounded up to the hour); default now. At most 90 days after `from` */
+                    /** @description End (exclusive, rounded up to a UTC day); default now. At most 90 days after `from` */
                     to?: string;
                     /** @description Most agents listed, busiest first */
                     limit?: number;
@@ -4993,6 +4993,7 @@ export interface paths {
                                 delegations: number;
                                 credentialChanges: number;
                             };
+                            /** @description Agents with activity in the UTC days the window touches */
                             activeAgents: {
                                 last24Hours: number;
                                 last30Days: number;
