@@ -43,9 +43,11 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       const days = query.days ?? DEFAULT_DAYS
       const { from, to } = dayRange(deps.clock(), days)
       const items = Array.from({ length: days }, (_, i) => ({ date: isoDay(new Date(from.getTime() + i * DAY_MS)), issued: 0, exchanged: 0, failedAuthentications: 0 }))
+      const byDate = new Map(items.map((item) => [item.date, item]))
       const totals = { issued: 0, exchanged: 0, failedAuthentications: 0 }
-      for (const row of await repo().hourly(ctx.auth.organizationId, from, to)) {
-        const item = items[Math.floor((row.hour.getTime() - from.getTime()) / DAY_MS)]
+      // Grouped by UTC day in the database: at most `days` × 6 rows come back.
+      for (const row of await repo().grouped(ctx.auth.organizationId, from, to, 'day')) {
+        const item = byDate.get(row.key)
         if (item === undefined) continue
         const field = row.metric === 'tokens_issued' ? 'issued' : row.metric === 'token_exchanges' ? 'exchanged' : row.metric === 'failed_auth' ? 'failedAuthentications' : undefined
         if (field === undefined) continue
@@ -61,9 +63,12 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       const { from, to } = dayRange(deps.clock(), days)
       const cells = new Array<number>(7 * 24).fill(0)
       let total = 0
-      for (const row of await repo().hourly(ctx.auth.organizationId, from, to)) {
+      // Grouped by UTC day of week and hour in the database: at most 168 × 6 rows come back.
+      for (const row of await repo().grouped(ctx.auth.organizationId, from, to, 'weekhour')) {
         if (!ACTIVE.has(row.metric)) continue
-        const cell = row.hour.getUTCDay() * 24 + row.hour.getUTCHours()
+        const [dow, hour] = row.key.split(':').map(Number)
+        if (dow === undefined || hour === undefined) continue
+        const cell = dow * 24 + hour
         cells[cell] = (cells[cell] ?? 0) + row.count
         total += row.count
       }
@@ -125,10 +130,8 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       const monthStart = new Date(end.getTime() - DEFAULT_DAYS * DAY_MS)
       const last24Hours = zeroTotals()
       const last30Days = zeroTotals()
-      for (const row of await repo().hourly(organizationId, monthStart, end)) {
-        last30Days[TOTAL_FIELDS[row.metric]] += row.count
-        if (row.hour >= dayStart) last24Hours[TOTAL_FIELDS[row.metric]] += row.count
-      }
+      for (const row of await repo().grouped(organizationId, monthStart, end, 'none')) last30Days[TOTAL_FIELDS[row.metric]] += row.count
+      for (const row of await repo().grouped(organizationId, dayStart, end, 'none')) last24Hours[TOTAL_FIELDS[row.metric]] += row.count
       // Over the UTC days the window touches (per-agent figures are daily).
       const active = async (from: Date) =>
         new Set((await repo().byAgent(organizationId, from, end)).filter((r) => ACTIVE.has(r.metric) && r.count > 0).map((r) => r.agentId)).size

@@ -18,6 +18,29 @@ export interface HourTotal {
   count: number
 }
 
+/** How {@link AnalyticsRepository.grouped} groups. */
+export type Grouping = 'day' | 'weekhour' | 'none'
+
+/** A total of one metric in one group. */
+export interface GroupTotal {
+  key: string
+  metric: Metric
+  count: number
+}
+
+/** The group of an hour, as the database computes it. */
+export function groupKey(hour: Date, by: Grouping): string {
+  if (by === 'day') return hour.toISOString().slice(0, 10)
+  if (by === 'weekhour') return `${hour.getUTCDay()}:${hour.getUTCHours()}`
+  return ''
+}
+
+const GROUP_SQL: Record<Grouping, string> = {
+  day: `to_char(hour at time zone 'UTC', 'YYYY-MM-DD')`,
+  weekhour: `extract(dow from hour at time zone 'UTC')::int || ':' || extract(hour from hour at time zone 'UTC')::int`,
+  none: `''`,
+}
+
 /** A total of one metric of one agent over a range. */
 export interface AgentTotal {
   agentId: string
@@ -36,6 +59,11 @@ export interface AnalyticsRepository {
   touch(organizationId: string, seen: readonly { agentId: string; at: Date }[]): Promise<void>
   /** Totals per hour and metric over every agent (and none), for hours in `[from, to)`, by hour. */
   hourly(organizationId: string, from: Date, to: Date): Promise<HourTotal[]>
+  /**
+   * Totals per metric for hours in `[from, to)`, grouped in the database: per UTC day (`key`
+   * `YYYY-MM-DD`), per UTC day of week and hour (`key` `<0–6>:<0–23>`, 0 = Sunday), or in all (`key` `''`).
+   */
+  grouped(organizationId: string, from: Date, to: Date, by: Grouping): Promise<GroupTotal[]>
   /** Totals per agent and metric for the UTC days in `[dayOf(from), to)`; events without an agent are left out. */
   byAgent(organizationId: string, from: Date, to: Date): Promise<AgentTotal[]>
   /** The last activity of each of `agentIds` that has one. */
@@ -139,6 +167,19 @@ function kyselyRepository(db: Kysely<AnalyticsTables>): AnalyticsRepository {
         .execute()
       return rows.map((r) => ({ hour: new Date(r.hour), metric: r.metric as Metric, count: Number(r.total) }))
     },
+    async grouped(organizationId, from, to, by) {
+      const key = sql<string>`${sql.raw(GROUP_SQL[by])}`
+      const rows = await db
+        .selectFrom('analytics_hourly')
+        .select([key.as('key'), 'metric', sql<string>`sum(count)`.as('total')])
+        .where('organization_id', '=', organizationId)
+        .where('hour', '>=', from)
+        .where('hour', '<', to)
+        // A constant key (`none`) is not a grouping column.
+        .groupBy(by === 'none' ? ['metric'] : [key, 'metric'])
+        .execute()
+      return rows.map((r) => ({ key: String(r.key), metric: r.metric as Metric, count: Number(r.total) }))
+    },
     async byAgent(organizationId, from, to) {
       const rows = await db
         .selectFrom('analytics_agent_daily')
@@ -196,6 +237,18 @@ function memoryRepository(): (journal: MemoryJournal) => AnalyticsRepository {
         .filter((r) => r.organizationId === organizationId && r.hour >= from && r.hour < to)
         .map((r) => ({ hour: new Date(r.hour), metric: r.metric, count: r.count }))
         .sort((a, b) => a.hour.getTime() - b.hour.getTime() || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+    },
+    async grouped(organizationId, from, to, by) {
+      const totals = new Map<string, GroupTotal>()
+      for (const r of hourly.values()) {
+        if (r.organizationId !== organizationId || r.hour < from || r.hour >= to) continue
+        const key = groupKey(r.hour, by)
+        const k = `${key}\u0000${r.metric}`
+        const t = totals.get(k)
+        if (t === undefined) totals.set(k, { key, metric: r.metric, count: r.count })
+        else t.count += r.count
+      }
+      return [...totals.values()]
     },
     async byAgent(organizationId, from, to) {
       const start = dayOf(from)

@@ -65,6 +65,24 @@ for (const target of TARGETS) {
       ])
     })
 
+    it('groups in the database by UTC day, by day of week and hour, or in all', async () => {
+      // t0 is Sunday 2026-03-01 00:00 UTC.
+      await repo().add([row('o1', 'a1', 1, 'tokens_issued', 2), row('o1', 'a2', 23, 'tokens_issued', 3), row('o1', '', 24 + 1, 'tokens_issued', 4), row('o1', 'a1', 7 * 24 + 1, 'api_calls', 5), row('o2', 'a1', 1, 'tokens_issued', 9)])
+      const sorted = (rows: { key: string; metric: string }[]) => rows.sort((a, b) => (a.key + a.metric).localeCompare(b.key + b.metric))
+      expect(sorted(await repo().grouped('o1', at(0), at(8 * 24), 'day'))).toEqual([
+        { key: '2026-03-01', metric: 'tokens_issued', count: 5 },
+        { key: '2026-03-02', metric: 'tokens_issued', count: 4 },
+        { key: '2026-03-08', metric: 'api_calls', count: 5 },
+      ])
+      expect(sorted(await repo().grouped('o1', at(0), at(8 * 24), 'weekhour'))).toEqual([
+        { key: '0:1', metric: 'api_calls', count: 5 },
+        { key: '0:1', metric: 'tokens_issued', count: 2 },
+        { key: '0:23', metric: 'tokens_issued', count: 3 },
+        { key: '1:1', metric: 'tokens_issued', count: 4 },
+      ])
+      expect(sorted(await repo().grouped('o1', at(1), at(25), 'none'))).toEqual([{ key: '', metric: 'tokens_issued', count: 5 }])
+    })
+
     it('keeps organizations apart', async () => {
       await repo().add([row('o1', 'a1', 0, 'tokens_issued', 1), row('o2', 'a1', 0, 'tokens_issued', 7)])
       await repo().touch('o2', [{ agentId: 'a1', at: at(5) }])
