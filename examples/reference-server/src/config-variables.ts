@@ -95,6 +95,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
     '`600` / `1200` / `60`',
     'token requests per client id / per IP; the window also applies to the two limits below',
   ),
+  row('server', 'COMPLIANCE_CHECK_INTERVAL_SECONDS', '`3600`', 'how often the live compliance checks run (audit chains, expiring credentials, key age, configuration); `0` = never (controls read `unknown`)'),
   row('operations', ['RATE_LIMIT_INTROSPECT_IP_POINTS', 'RATE_LIMIT_REVOKE_IP_POINTS'], '`3000` / `600`', 'introspection / revocation requests per IP'),
   row(
     'operations',

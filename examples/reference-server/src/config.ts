@@ -37,6 +37,8 @@ export interface ServerConfig {
   readonly accessTokenTtlSeconds: number
   readonly auditRetentionDays: number
   readonly auditCheckpointIntervalSeconds: number
+  /** `COMPLIANCE_CHECK_INTERVAL_SECONDS`: the live compliance checks' interval; 0 = never. */
+  readonly complianceCheckIntervalSeconds: number
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** The web console (`@sentryagent/plugin-console`). */
   readonly console: { readonly origin: string | undefined; readonly rpId: string | undefined }
@@ -158,6 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     accessTokenTtlSeconds,
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     auditCheckpointIntervalSeconds: int('AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
+    complianceCheckIntervalSeconds: int('COMPLIANCE_CHECK_INTERVAL_SECONDS', 3600, 0, 86_400),
     logLevel: logLevel as ServerConfig['logLevel'],
     plugins,
     tlsCertFile,

@@ -2,7 +2,7 @@
  * The reference server's periodic core work, on the IdP's one job runner (each runs once per tick
  * across every server process sharing the database): sealing each organization's audit log with a
  * signed checkpoint, purging events past the retention period (which anchors what remains with a
- * checkpoint), and the scheduled signing-key rotation check.
+ * checkpoint), the scheduled signing-key rotation check, and the live compliance checks.
  *
  * @module
  */
@@ -23,6 +23,25 @@ export function scheduleCoreJobs(idp: Idp, config: ServerConfig, log: Logger): v
     idp.jobs.every('core.audit-retention', 3_600_000, logged('retention', () => idp.audit.purgeExpired(config.auditRetentionDays)))
   }
   const rotation = config.ops.keyRotationIntervalSeconds
+  if (config.complianceCheckIntervalSeconds > 0) {
+    const intervalMs = config.complianceCheckIntervalSeconds * 1000
+    const sharedEphemeral = config.ops.redisUrl !== undefined || config.ops.redisClusterNodes !== undefined
+    idp.jobs.every('core.compliance-checks', intervalMs, async (signal) => {
+      const run = await idp.compliance.runChecks(
+        {
+          keyRotationIntervalSeconds: rotation,
+          // A PostgreSQL database can be shared by several processes; embedded storage cannot.
+          multiProcess: config.databaseUrl !== undefined,
+          sharedEphemeral,
+          vaultKeys: config.ops.vault !== undefined,
+          validForSeconds: Math.max(3 * config.complianceCheckIntervalSeconds, 300),
+        },
+        signal,
+      )
+      const failing = Object.entries(run.controls).filter(([, c]) => c.status === 'failing').map(([id]) => id)
+      if (failing.length > 0) log.warn({ failing }, 'compliance controls failing')
+    })
+  }
   if (rotation > 0) {
     // Checked every min(interval / 10, 1 h); core also rotates under a lock, so a slow check never doubles it.
     idp.jobs.every('core.signing-key-rotation', Math.min(rotation * 100, 3_600_000), async () => {

@@ -14,6 +14,7 @@ import { createConsolePlugin } from '@sentryagent/plugin-console'
 import { createFederationPlugin } from '@sentryagent/plugin-federation'
 import { createWebhooksPlugin } from '@sentryagent/plugin-webhooks'
 import { createBillingPlugin } from '@sentryagent/plugin-billing'
+import { createAnalyticsPlugin } from '@sentryagent/plugin-analytics'
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config.js'
@@ -53,6 +54,7 @@ export const KNOWN_PLUGINS: Readonly<Record<string, PluginEntry>> = Object.freez
     enabledByDefault: (config) => config.billing.enabled && config.billing.options.stripe !== undefined,
     create: (config, log) => createBillingPlugin(config.billing.options, log),
   },
+  analytics: { enabledByDefault: () => true, create: (_config, log) => createAnalyticsPlugin({}, log) },
 })
 
 /** Thrown for `PLUGINS` naming plugins the server does not know. */

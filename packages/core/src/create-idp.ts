@@ -27,6 +27,7 @@ import { listAgentKeys, removeAgentKey } from './agent-keys/manage-agent-keys.js
 import { getAgentCard } from './cards/get-agent-card.js'
 import { complianceControls } from './compliance/compliance-controls.js'
 import { complianceReport, listComplianceAgentCards } from './compliance/compliance-report.js'
+import { latestComplianceRun, liveComplianceControls, runComplianceChecks } from './compliance/live-compliance.js'
 import { getAgentDidDocument, getInstanceDidDocument, resolveAgentDid } from './did/resolve-agent-did.js'
 import { getMarketplaceAgent, searchMarketplace } from './marketplace/search-marketplace.js'
 import { requireScope } from './authz/scopes.js'
@@ -186,7 +187,10 @@ export function createIdp(options: IdpOptions): Idp {
     compliance: {
       report: (ctx) => complianceReport(deps, ctx),
       agentCards: (ctx, query) => listComplianceAgentCards(deps, ctx, query),
-      controls: () => complianceControls(),
+      controls: () => liveComplianceControls(deps),
+      catalogue: () => complianceControls(),
+      runChecks: (environment, signal) => runComplianceChecks(deps, environment, signal),
+      latestRun: () => latestComplianceRun(deps),
     },
     audit: {
       list: (ctx, query) => listAudit(deps, ctx, query),

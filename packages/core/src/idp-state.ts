@@ -7,6 +7,8 @@
 import type { createLocalJWKSet } from 'jose'
 import type { AccessTokenClaims } from './context.js'
 import type { PublicJwk } from './ports/keys.js'
+import type { ComplianceReportView } from './compliance/compliance-schemas.js'
+import type { ComplianceRun } from './compliance/live-compliance.js'
 
 /** The liveness memo (see `tokens/liveness-memo.ts`). */
 export interface LivenessMemo {
@@ -21,9 +23,13 @@ export interface IdpState {
   readonly verifiedTokens: WeakMap<object, Map<string, AccessTokenClaims>>
   /** jose key sets, per published key list (see `tokens/idp-key-set.ts`). */
   readonly keySets: WeakMap<readonly PublicJwk[], ReturnType<typeof createLocalJWKSet>>
+  /** The latest compliance run this process stored or read, and when (see `compliance/live-compliance.ts`). */
+  compliance: { run: ComplianceRun; readAt: number; generation: number } | undefined
+  /** `GET /compliance/report` per organization, for a short while (see `compliance/compliance-report.ts`). */
+  readonly complianceReports: Map<string, { report: ComplianceReportView; at: number; generation: number }>
 }
 
 /** Fresh, empty state. */
 export function createIdpState(): IdpState {
-  return { liveness: undefined, verifiedTokens: new WeakMap(), keySets: new WeakMap() }
+  return { liveness: undefined, verifiedTokens: new WeakMap(), keySets: new WeakMap(), compliance: undefined, complianceReports: new Map() }
 }

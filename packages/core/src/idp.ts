@@ -32,7 +32,8 @@ import type { CreateDelegationBody, DelegationVerificationView, DelegationView, 
 import type { PublicJwk } from './ports/keys.js'
 import type { AddAgentKeyBody, AgentKeyView, AgentKeyWithPrivateView } from './agent-keys/agent-key-schemas.js'
 import type { AgentCardQuery, AgentCardView } from './cards/card-schemas.js'
-import type { ComplianceAgentCardsQuery, ComplianceControlView, ComplianceReportView } from './compliance/compliance-schemas.js'
+import type { ComplianceAgentCardsQuery, ComplianceControlView, ComplianceReportView, LiveComplianceControlView } from './compliance/compliance-schemas.js'
+import type { ComplianceEnvironment, ComplianceRun } from './compliance/live-compliance.js'
 import type { DidDocument, DidResolutionResult } from './did/did-schemas.js'
 import type { MarketplaceAgentView, MarketplaceQuery } from './marketplace/marketplace-schemas.js'
 
@@ -115,7 +116,18 @@ export interface Idp {
   readonly compliance: {
     report(ctx: RequestContext): Promise<ComplianceReportView>
     agentCards(ctx: RequestContext, query: ComplianceAgentCardsQuery): Promise<Page<AgentCardView>>
-    controls(): { items: ComplianceControlView[] }
+    /** `GET /compliance/controls` (public): every control with its live status, from the latest stored check run. */
+    controls(): Promise<{ items: LiveComplianceControlView[] }>
+    /** The controls without status (the static catalogue with SOC 2 mappings). */
+    catalogue(): { items: ComplianceControlView[] }
+    /**
+     * Periodic job (`core.compliance-checks`): verifies every organization's audit chain, counts
+     * expiring credentials, checks the signing key's age and the configuration; stores the result
+     * for every process. `environment` is what the host knows about its deployment.
+     */
+    runChecks(environment?: ComplianceEnvironment, signal?: AbortSignal): Promise<ComplianceRun>
+    /** The latest stored run (shared by processes), or `null`: per-organization figures for metrics. */
+    latestRun(): Promise<ComplianceRun | null>
   }
   readonly audit: {
     list(ctx: RequestContext, query: ListAuditQuery): Promise<Page<AuditEventView>>

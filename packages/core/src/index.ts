@@ -142,6 +142,8 @@ export { DID_CONTEXT, agentDidDocument, instanceDid, instanceDidDocument } from 
 export { A2A_PROTOCOL_VERSION, a2aAgentCard, agentCard } from './cards/agent-card.js'
 export { AGENT_CARD_JWS_TYPE } from './cards/get-agent-card.js'
 export { COMPLIANCE_CONTROLS } from './compliance/compliance-controls.js'
+export { EXPIRY_WARNING_DAYS } from './compliance/live-compliance.js'
+export type { ComplianceEnvironment, ComplianceRun, OrganizationCompliance } from './compliance/live-compliance.js'
 export type { AgentKeyRepository, MarketplaceFilter, MarketplaceListing, MarketplaceRepository } from './ports/storage.js'
 
 // audit chain

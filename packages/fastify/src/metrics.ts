@@ -135,6 +135,27 @@ export function createIdpMetrics(
     gauge('agentidp_db_pool_waiting_requests', 'Callers waiting for a database connection.', (s) => s.waiting)
     gauge('agentidp_db_pool_max_connections', 'Maximum size of the database pool.', (s) => s.max)
   }
+  // Live compliance (the latest stored check run, shared by every process): per organization.
+  new Gauge({
+    name: 'agentidp_audit_chain_integrity',
+    help: 'Whether the organization’s audit chain verified at the latest compliance check (1) or not (0).',
+    labelNames: ['organization'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const org of (await idp.compliance.latestRun())?.organizations ?? []) this.set({ organization: org.organizationId }, org.auditChainVerified ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'agentidp_credentials_expiring_soon',
+    help: 'Active credentials expiring within 7 days, per organization, at the latest compliance check.',
+    labelNames: ['organization'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const org of (await idp.compliance.latestRun())?.organizations ?? []) this.set({ organization: org.organizationId }, org.credentialsExpiringSoon)
+    },
+  })
   const unsubscribe = [
     // Every audited action, including those plugins and later versions add to AUDIT_ACTIONS.
     ...idp.registry.auditActions.map((action) => idp.on(action as AuditAction, (event) => auditAppends.inc({ action, outcome: event.outcome }))),

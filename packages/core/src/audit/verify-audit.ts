@@ -167,7 +167,7 @@ async function verifyFull(deps: Deps, orgId: string, first: AuditEvent, jwks: Jw
 }
 
 /** One verification, computed (not shared, not gated). */
-async function computeVerification(deps: Deps, orgId: string, query: VerifyAuditQuery, mode: Mode): Promise<AuditVerifyView> {
+export async function computeVerification(deps: Deps, orgId: string, query: VerifyAuditQuery, mode: Mode): Promise<AuditVerifyView> {
   const first = (await deps.storage.audit.range(orgId, 0, 1))[0]
   if (first === undefined) return { verified: true, checkedCount: 0, headHash: null, mode, checkpointSize: null }
   const jwks = { keys: (await deps.keys.publicKeys()).map((k) => ({ ...k })) }

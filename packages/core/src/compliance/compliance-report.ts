@@ -11,7 +11,8 @@ import { AgentCardView } from '../cards/card-schemas.js'
 import { ComplianceAgentCardsQuery, type ComplianceReportView } from './compliance-schemas.js'
 import { verifyAudit } from '../audit/verify-audit.js'
 import { requireScope } from '../authz/scopes.js'
-import { agentCard } from '../cards/agent-card.js'
+import { A2A_PROTOCOL_VERSION, agentCard } from '../cards/agent-card.js'
+import { EXPIRY_WARNING_DAYS, expiresSoon } from './live-compliance.js'
 import type { Deps } from '../deps.js'
 import { agentDidDocument } from '../did/did-document.js'
 import type { RequestContext } from '../context.js'
@@ -44,6 +45,32 @@ async function* agentsOf(deps: Deps, organizationId: string): AsyncGenerator<Age
 export async function complianceReport(deps: Deps, ctx: RequestContext): Promise<ComplianceReportView> {
   requireScope(ctx, 'audit:read')
   const organizationId = ctx.auth.organizationId
+  // A short cache: a report walks every agent and verifies the chain. A change in the organization
+  // (any event committed in this process) or a compliance run (which may have found the chain
+  // broken) ends it at once.
+  if (!watching.has(deps)) {
+    watching.add(deps)
+    deps.events.onAny((event) => deps.state.complianceReports.delete(event.organizationId))
+  }
+  const cached = deps.state.complianceReports.get(organizationId)
+  const generation = deps.state.compliance?.generation ?? 0
+  if (cached !== undefined && cached.generation === generation && deps.clock().getTime() - cached.at < REPORT_CACHE_MS) return cached.report
+  const report = await buildReport(deps, ctx, organizationId)
+  if (deps.state.complianceReports.size >= MAX_CACHED_REPORTS) deps.state.complianceReports.clear()
+  deps.state.complianceReports.set(organizationId, { report, at: deps.clock().getTime(), generation })
+  return report
+}
+
+/** The IdPs whose events already end their cached reports. */
+const watching = new WeakSet<Deps>()
+
+/** How long a report is reused. */
+export const REPORT_CACHE_MS = 30_000
+const MAX_CACHED_REPORTS = 1000
+/** Expiring credentials listed, at most. */
+const MAX_EXPIRING_LISTED = 100
+
+async function buildReport(deps: Deps, ctx: RequestContext, organizationId: string): Promise<ComplianceReportView> {
   const issuer = deps.opts.issuer
   const now = deps.clock()
   let total = 0
@@ -54,10 +81,21 @@ export async function complianceReport(deps: Deps, ctx: RequestContext): Promise
   const unresolvable: string[] = []
   const withoutKey: string[] = []
   const badCards: string[] = []
+  let activeCredentials = 0
+  let expired = 0
+  const expiringSoon: ComplianceReportView['credentials']['expiringSoon'] = []
   for await (const agent of agentsOf(deps, organizationId)) {
     total++
     if (agent.status === 'decommissioned') continue // deactivated on purpose: 410 is the correct answer
     live++
+    for (const credential of await deps.storage.credentials.listByAgent(organizationId, agent.agentId)) {
+      if (credential.status !== 'active') continue
+      activeCredentials++
+      if (credential.expiresAt !== null && credential.expiresAt <= now) expired++
+      else if (expiresSoon(credential, now) && credential.expiresAt !== null && expiringSoon.length < MAX_EXPIRING_LISTED) {
+        expiringSoon.push({ agentId: agent.agentId, credentialId: credential.credentialId, clientId: credential.clientId, expiresAt: credential.expiresAt.toISOString() })
+      }
+    }
     if (agent.status === 'active') active++
     const keys = await deps.storage.agentKeys.listByAgent(organizationId, agent.agentId, { activeOnly: true })
     const doc = agentDidDocument(issuer, agent, keys)
@@ -103,12 +141,27 @@ export async function complianceReport(deps: Deps, ctx: RequestContext): Promise
       },
     },
   ]
+  const warnings = [
+    ...(expiringSoon.length > 0 ? [`${expiringSoon.length} active credential(s) expire within ${EXPIRY_WARNING_DAYS} days`] : []),
+    ...(expired > 0 ? [`${expired} active credential(s) are past their expiry`] : []),
+    ...(chain.verified ? [] : [`the audit chain does not verify${chain.brokenAtEventId === undefined ? '' : ` from event ${chain.brokenAtEventId}`}`]),
+  ]
   return {
     organizationId,
     generatedAt: now.toISOString(),
     agents: { total, active, withResolvableDid: resolvable, withVerificationKey: withKey },
-    auditChain: { verified: chain.verified, checkedCount: chain.checkedCount, headHash: chain.headHash },
+    auditChain: {
+      verified: chain.verified,
+      checkedCount: chain.checkedCount,
+      headHash: chain.headHash,
+      mode: chain.mode,
+      checkpointSize: chain.checkpointSize,
+      ...(chain.brokenAtEventId === undefined ? {} : { brokenAtEventId: chain.brokenAtEventId }),
+    },
+    credentials: { active: activeCredentials, expiringWithinDays: EXPIRY_WARNING_DAYS, expiringSoon, expired },
     agntcyConformance: checks.every((c) => c.passed),
+    agntcySpecVersion: A2A_PROTOCOL_VERSION,
+    warnings,
     checks,
   }
 }

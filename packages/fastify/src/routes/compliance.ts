@@ -27,7 +27,11 @@ export const complianceRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: schemas.ComplianceReportView, ...problemResponses },
       },
     },
-    async (req) => app.idp.compliance.report(requireContext(req)),
+    async (req, reply) => {
+      // Reused by the IdP for 30 s; private: it describes one organization.
+      void reply.header('cache-control', 'private, max-age=30')
+      return app.idp.compliance.report(requireContext(req))
+    },
   )
 
   app.get<{ Querystring: schemas.ComplianceAgentCardsQuery }>(
@@ -49,15 +53,15 @@ export const complianceRoutes: FastifyPluginAsync = async (app) => {
       config: { public: true, rateLimit: 'public' },
       schema: {
         tags,
-        summary: 'Controls this identity provider implements (public)',
+        summary: 'Controls this identity provider implements, each with its live status, evidence and SOC 2 mappings (public)',
         response: {
-          200: schemas.ItemsOf(schemas.ComplianceControlView),
+          200: schemas.ItemsOf(schemas.LiveComplianceControlView),
           ...problemResponses,
         },
       },
     },
     async (_req, reply) => {
-      // The catalogue is static for a given version: shared caches may keep it a minute.
+      // Statuses come from the periodic check run (platform-wide figures only): shared caches may keep them a minute.
       void reply.header('cache-control', 'public, max-age=60')
       return app.idp.compliance.controls()
     },
