@@ -12,6 +12,8 @@ import type { PublicJwk } from './ports/keys.js'
 export interface LivenessMemo {
   generation: number
   entries: Map<string, { realMs: number; clockMs: number }>
+  /** Records that authenticate clients (credential, agent, organization, agent key), same rules. */
+  lookups: Map<string, { realMs: number; clockMs: number; value: unknown }>
 }
 
 export interface IdpState {

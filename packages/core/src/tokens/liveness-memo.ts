@@ -13,6 +13,11 @@
  * A generation counter keeps a check that started before a change from re-populating the memo after
  * it. Delegated tokens (whose liveness follows a whole chain) are never memoised.
  *
+ * The same memo, under the same rules, holds the records that client authentication reads
+ * ({@link recallLookup}, {@link rememberLookup}): a client's credential, agent and organization,
+ * an agent key. Only records found usable are remembered; a change to any of them is audited, so
+ * it clears them like a liveness change.
+ *
  * @module
  */
 import type { Deps } from '../deps.js'
@@ -48,7 +53,7 @@ export function isKnownLive(deps: Deps, key: string): boolean {
   const memo = deps.state.liveness
   const hit = memo?.entries.get(key)
   if (memo === undefined || hit === undefined) return false
-  if (performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS) return true
+  if (fresh(deps, hit)) return true
   memo.entries.delete(key)
   return false
 }
@@ -61,15 +66,41 @@ export function rememberLive(deps: Deps, key: string, ticket: number | undefined
   memo.entries.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime() })
 }
 
+const fresh = (deps: Deps, hit: { realMs: number; clockMs: number }) =>
+  performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS
+
+/**
+ * A record remembered under `key` less than {@link LIVENESS_TTL_MS} ago with nothing changed since;
+ * `undefined` otherwise. Keys are namespaced by their caller (`client:…`, `agent-key:…`), and each
+ * namespace always stores the same type `T`.
+ */
+export function recallLookup<T>(deps: Deps, key: string): T | undefined {
+  const memo = deps.state.liveness
+  const hit = memo?.lookups.get(key)
+  if (memo === undefined || hit === undefined) return undefined
+  if (fresh(deps, hit)) return hit.value as T
+  memo.lookups.delete(key)
+  return undefined
+}
+
+/** Remembers `value` under `key` for a lookup that started with `ticket` (ignored if something changed since). */
+export function rememberLookup<T>(deps: Deps, key: string, ticket: number | undefined, value: T): void {
+  const memo = deps.state.liveness
+  if (memo === undefined || ticket === undefined || memo.generation !== ticket) return
+  if (memo.lookups.size >= MAX_ENTRIES) memo.lookups.clear()
+  memo.lookups.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime(), value })
+}
+
 /**
  * Installs the memo of this IdP: clears it on every liveness-affecting event, announces those to
  * the other processes and listens for theirs. Returns a function that uninstalls it.
  */
 export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
-  const memo: LivenessMemo = { generation: 0, entries: new Map() }
+  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map() }
   const clear = () => {
     memo.generation++
     memo.entries.clear()
+    memo.lookups.clear()
   }
   deps.state.liveness = memo
   const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
