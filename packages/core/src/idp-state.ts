@@ -14,6 +14,8 @@ export interface LivenessMemo {
   entries: Map<string, { realMs: number; clockMs: number }>
   /** Records that authenticate clients (credential, agent, organization, agent key), same rules. */
   lookups: Map<string, { realMs: number; clockMs: number; value: unknown }>
+  /** Lookups in flight, shared by concurrent callers with the same key (single flight). */
+  inflight: Map<string, Promise<unknown>>
 }
 
 export interface IdpState {

@@ -89,6 +89,21 @@ describe('client authentication memo (client_secret_basic)', () => {
     expect(counts['orgFind']).toBe(before['orgFind'])
   })
 
+  it('concurrent requests of one client share one set of lookups (single flight)', async () => {
+    const { storage, counts } = countingStorage()
+    const { idp, admin } = await setup({ storage })
+    const t = await tenant(idp, admin)
+    const before = { ...counts }
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => tokenFor(idp, t.clientId, t.secret)))
+    expect(new Set(tokens).size).toBe(8)
+    expect(counts['findByClientId']).toBe((before['findByClientId'] ?? 0) + 1)
+    expect(counts['agentFind']).toBe((before['agentFind'] ?? 0) + 1)
+    // The same token presented concurrently: one liveness check.
+    const orgFinds = counts['orgFind'] ?? 0
+    await Promise.all(Array.from({ length: 8 }, () => idp.authenticate(tokens[0] ?? '')))
+    expect(counts['orgFind']).toBe(orgFinds + 1)
+  })
+
   it('a wrong secret is looked up like an unknown id, and refused, while the memo is warm', async () => {
     const { storage, counts } = countingStorage()
     const { idp, admin } = await setup({ storage })

@@ -13,7 +13,7 @@ import type { AuthenticatedClient, OAuthRequest, SecretAuthMethod } from '../con
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
 import type { Agent, Credential, Organization } from '../model.js'
-import { livenessTicket, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
+import { livenessTicket, lookupOnce, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
 import { auditAuthFailure } from './audit-auth-failure.js'
 import { challenge, isBasic, parseBasic } from './http-auth.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
@@ -25,6 +25,13 @@ interface ClientRecords {
   credential: Credential
   agent: Agent
   org: Organization
+}
+
+/** What the lookups of one secret authentication found. */
+interface LookedUp {
+  credential: Credential | null
+  agent: Agent | null
+  org: Organization | null
 }
 
 /** Digest compared when the client id is unknown, so both paths cost the same. */
@@ -90,20 +97,24 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
   const memoKey = `client:${clientId}\u0000${digest}`
   const ticket = livenessTicket(deps)
   const known = recallLookup<ClientRecords>(deps, memoKey)
-  const credential = known?.credential ?? (await deps.storage.credentials.findByClientId(clientId))
+  // Concurrent requests with the same id and secret share one set of lookups.
+  const { credential, agent, org } =
+    known ??
+    (await lookupOnce(deps, memoKey, async (): Promise<LookedUp> => {
+      const found = await deps.storage.credentials.findByClientId(clientId)
+      if (found === null || !constantTimeEqualHex(digest, found.secretHash)) return { credential: found, agent: null, org: null }
+      const [a, o] = await Promise.all([
+        deps.storage.agents.find(found.organizationId, found.agentId),
+        deps.storage.organizations.find(found.organizationId),
+      ])
+      return { credential: found, agent: a, org: o }
+    }))
   const secretMatches = constantTimeEqualHex(digest, credential?.secretHash ?? DUMMY_DIGEST)
   if (credential === null || !secretMatches) {
     recordFailure(deps, req, credential, clientId, credential === null ? 'unknown_client' : 'bad_secret')
     throw invalidClient()
   }
   const now = deps.clock()
-  const [agent, org] =
-    known === undefined
-      ? await Promise.all([
-          deps.storage.agents.find(credential.organizationId, credential.agentId),
-          deps.storage.organizations.find(credential.organizationId),
-        ])
-      : [known.agent, known.org]
   const reason =
     credential.status !== 'active'
       ? 'credential_revoked'

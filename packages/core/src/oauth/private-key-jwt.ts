@@ -16,7 +16,7 @@ import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../context.js'
 import type { Agent, AgentKey, Organization } from '../model.js'
-import { livenessTicket, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
+import { livenessTicket, lookupOnce, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
 import { isWellFormedText } from '../input-rules.js'
 import { auditAuthFailure } from './audit-auth-failure.js'
 import { isClientIdShaped, param } from './params.js'
@@ -117,23 +117,24 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
   const memoKey = `agent-key:${agentId}\u0000${kid ?? ''}\u0000${alg}`
   const ticket = livenessTicket(deps)
   const known = recallLookup<AssertionRecords>(deps, memoKey)
-  const organizationId = known?.organizationId ?? (await deps.storage.agents.ownerOf(agentId))
+  // Concurrent requests naming the same agent, kid and alg share one set of lookups and imports.
+  const keys =
+    known ??
+    (await lookupOnce(deps, `${memoKey}\u0000keys`, async () => {
+      const owner = await deps.storage.agents.ownerOf(agentId)
+      if (owner === null || !(AGENT_KEY_ALGS as readonly string[]).includes(alg)) return { organizationId: owner, candidates: [] }
+      // A kid names one key of THIS agent; another agent's kid, or a removed key, finds nothing.
+      const found = (
+        kid !== undefined ? [await deps.storage.agentKeys.find(owner, agentId, kid)] : await deps.storage.agentKeys.listByAgent(owner, agentId, { activeOnly: true })
+      ).filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
+      const candidates = await Promise.all(found.map(async (key) => ({ key, verifier: await importJWK({ ...key.publicJwk }, key.alg).catch(() => null) })))
+      return { organizationId: owner, candidates }
+    }))
+  const { organizationId, candidates } = keys
   if (organizationId === null) throw new AssertionRejected('unknown_client')
   const reject = (reason: string) => new AssertionRejected(reason, organizationId, agentId)
   // Checked before any key is touched: `none`, HS256 and the like are never verified at all.
   if (!(AGENT_KEY_ALGS as readonly string[]).includes(alg)) throw reject('alg_not_allowed')
-
-  // A kid names one key of THIS agent; another agent's kid, or a removed key, finds nothing.
-  const candidates =
-    known?.candidates ??
-    (await Promise.all(
-      (kid !== undefined
-        ? [await deps.storage.agentKeys.find(organizationId, agentId, kid)]
-        : await deps.storage.agentKeys.listByAgent(organizationId, agentId, { activeOnly: true })
-      )
-        .filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
-        .map(async (key) => ({ key, verifier: await importJWK({ ...key.publicJwk }, key.alg).catch(() => null) })),
-    ))
   if (candidates.length === 0) throw reject('unknown_key')
 
   const now = deps.clock()
@@ -154,7 +155,9 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
     if (jti === '' || jti.length > MAX_JTI_LENGTH) throw reject('bad_jti')
     const [agent, org] =
       known === undefined
-        ? await Promise.all([deps.storage.agents.find(organizationId, agentId), deps.storage.organizations.find(organizationId)])
+        ? await lookupOnce(deps, `${memoKey}\u0000agent`, () =>
+            Promise.all([deps.storage.agents.find(organizationId, agentId), deps.storage.organizations.find(organizationId)]),
+          )
         : [known.agent, known.org]
     if (agent === null || agent.status !== 'active' || org === null || org.status !== 'active') throw reject('agent_inactive')
     // Single use: the first presentation claims the jti until the assertion expires anyway.

@@ -92,15 +92,36 @@ export function rememberLookup<T>(deps: Deps, key: string, ticket: number | unde
 }
 
 /**
+ * Runs `load` once for concurrent callers with the same `key`: a caller that arrives while a lookup
+ * of `key` started after the last change is in flight shares its result instead of reading storage
+ * again (after the memo's TTL ends, a burst of requests by one client would otherwise all miss at
+ * once). A change clears the flights too, so no caller joins a lookup that started before it.
+ */
+export function lookupOnce<T>(deps: Deps, key: string, load: () => Promise<T>): Promise<T> {
+  const memo = deps.state.liveness
+  if (memo === undefined) return load()
+  const flying = memo.inflight.get(key)
+  if (flying !== undefined) return flying as Promise<T>
+  const flight = load()
+  memo.inflight.set(key, flight)
+  const land = () => {
+    if (memo.inflight.get(key) === flight) memo.inflight.delete(key)
+  }
+  flight.then(land, land)
+  return flight
+}
+
+/**
  * Installs the memo of this IdP: clears it on every liveness-affecting event, announces those to
  * the other processes and listens for theirs. Returns a function that uninstalls it.
  */
 export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
-  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map() }
+  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map(), inflight: new Map() }
   const clear = () => {
     memo.generation++
     memo.entries.clear()
     memo.lookups.clear()
+    memo.inflight.clear()
   }
   deps.state.liveness = memo
   const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
