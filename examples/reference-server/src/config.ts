@@ -12,6 +12,7 @@
  * | `DATA_DIR` | `./data` | embedded database, generated master key, bootstrap credentials |
  * | `DATABASE_URL` | — | PostgreSQL connection string; unset = embedded storage chosen by `STORAGE` |
  * | `STORAGE` | `pglite` | embedded storage when `DATABASE_URL` is unset: `pglite` (in `$DATA_DIR/pglite`) or `memory` (NOTHING persists: benchmarks and demos only) |
+ * | `PGLITE_WORKER` | `true` | run embedded PGlite in a worker thread that owns the database, off the event loop (`false`: in the server's thread) |
  * | `DATABASE_SCHEMA` | — | PostgreSQL schema to use (created if missing) |
  * | `DATABASE_POOL_SIZE` | `10` | pg pool size |
  * | `DATABASE_CONNECTION_TIMEOUT_MS` | `5000` | pg connect timeout |
@@ -45,6 +46,8 @@ export interface ServerConfig {
   readonly databaseUrl: string | undefined
   /** Embedded storage used when `databaseUrl` is unset; `memory` keeps nothing across restarts. */
   readonly storage: 'pglite' | 'memory'
+  /** PGlite runs in a worker thread (`PGLITE_WORKER`). */
+  readonly pgliteWorker: boolean
   readonly databaseSchema: string | undefined
   readonly databasePoolSize: number
   readonly databaseConnectionTimeoutMs: number
@@ -93,7 +96,7 @@ function parsePlugins(raw: string | undefined, problems: string[]): readonly str
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
   const problems: string[] = []
-  const { str, int } = envReader(env, problems)
+  const { str, int, bool } = envReader(env, problems)
 
   const port = int('PORT', 3000, 0, 65_535)
   const issuer = str('ISSUER') ?? `http://localhost:${port}`
@@ -145,6 +148,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,
     storage: storage === 'memory' ? 'memory' : 'pglite',
+    pgliteWorker: bool('PGLITE_WORKER', true),
     databaseSchema: schema,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),
