@@ -16,6 +16,8 @@ export interface LivenessMemo {
   lookups: Map<string, { realMs: number; clockMs: number; value: unknown }>
   /** Lookups in flight, shared by concurrent callers with the same key (single flight). */
   inflight: Map<string, Promise<unknown>>
+  /** Forgets everything (a change happened): bumps `generation`, empties the maps. */
+  clear(): void
 }
 
 export interface IdpState {

@@ -147,6 +147,18 @@ describe('client authentication memo (client_secret_basic)', () => {
     await expect(tokenFor(idp, t.clientId, t.secret)).rejects.toMatchObject({ code: 'INVALID_CLIENT' })
   })
 
+  it('a token found dead by a fresh read clears the memo, before any announcement arrives', async () => {
+    const storage = createMemoryStorage()
+    const { idp, admin } = await setup({ storage })
+    const t = await tenant(idp, admin)
+    const token = await tokenFor(idp, t.clientId, t.secret) // the client's records are remembered
+    // Another process revokes the credential; its announcement has not arrived.
+    const orgId = (await storage.agents.ownerOf(t.agentId)) ?? ''
+    await storage.credentials.revokeAllForAgent(orgId, t.agentId, new Date())
+    await expect(idp.authenticate(token)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    await expect(tokenFor(idp, t.clientId, t.secret)).rejects.toMatchObject({ code: 'INVALID_CLIENT' })
+  })
+
   it('re-reads storage once the memo TTL has passed on the IdP clock', async () => {
     let now = Date.now()
     const storage = createMemoryStorage()

@@ -112,17 +112,26 @@ export function lookupOnce<T>(deps: Deps, key: string, load: () => Promise<T>): 
 }
 
 /**
+ * Forgets everything this process remembers, as a change does. Called when a fresh read finds a
+ * token dead: the state changed, possibly in another process whose announcement has not arrived
+ * yet, so nothing remembered before is trusted any longer.
+ */
+export function forgetAll(deps: Deps): void {
+  deps.state.liveness?.clear()
+}
+
+/**
  * Installs the memo of this IdP: clears it on every liveness-affecting event, announces those to
  * the other processes and listens for theirs. Returns a function that uninstalls it.
  */
 export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
-  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map(), inflight: new Map() }
   const clear = () => {
     memo.generation++
     memo.entries.clear()
     memo.lookups.clear()
     memo.inflight.clear()
   }
+  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map(), inflight: new Map(), clear }
   deps.state.liveness = memo
   const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
     deps.events.on(action, () => {

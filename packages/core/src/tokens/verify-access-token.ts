@@ -13,7 +13,7 @@ import type { AccessTokenClaims, AuthContext } from '../context.js'
 import { challenge, parseBearer } from '../oauth/http-auth.js'
 import { idpKeySet } from './idp-key-set.js'
 import { cachedClaims, rememberClaims } from './verified-token-cache.js'
-import { isKnownLive, livenessKey, livenessTicket, lookupOnce, rememberLive } from './liveness-memo.js'
+import { forgetAll, isKnownLive, livenessKey, livenessTicket, lookupOnce, rememberLive } from './liveness-memo.js'
 import { isTokenBindingLive } from './token-binding.js'
 import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
 
@@ -110,6 +110,9 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
   // Concurrent calls with the same token share one check (single flight).
   const live = memoKey === undefined ? await check() : await lookupOnce(deps, `live:${memoKey}`, check)
   if (live && memoKey !== undefined) rememberLive(deps, memoKey, ticket)
+  // A token found dead by a fresh read means something changed, perhaps in another process whose
+  // announcement has not arrived yet: nothing remembered before (a client's credential) is trusted.
+  if (!live && ticket !== undefined && ticket === livenessTicket(deps)) forgetAll(deps)
   return live
 }
 
