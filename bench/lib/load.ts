@@ -25,6 +25,8 @@ export interface RunResult {
   non2xx: number
   errors: number
   rssMiB: number
+  /** Server CPU time per request in ms (process CPU seconds over the measured run / requests). */
+  cpuMsPerRequest: number
 }
 
 /** Load settings, from the environment of `bench/run.ts`. */
@@ -54,8 +56,11 @@ function fire(url: string, spec: RequestSpec, connections: number, duration: num
 /** Warm-up, then a measured run; RSS read right after. */
 export async function measure(server: ServerProcess, spec: RequestSpec, connections: number, settings: LoadSettings): Promise<RunResult> {
   if (settings.warmupSeconds > 0) await fire(server.url, spec, connections, settings.warmupSeconds)
+  const cpuBefore = await server.cpuSeconds()
   const r = await fire(server.url, spec, connections, settings.durationSeconds)
+  const cpuAfter = await server.cpuSeconds()
   return {
+    cpuMsPerRequest: r.requests.total > 0 ? ((cpuAfter - cpuBefore) * 1000) / r.requests.total : Number.NaN,
     rps: r.requests.total / r.duration,
     p50: r.latency.p50,
     p99: r.latency.p99,

@@ -16,6 +16,8 @@ export interface ServerProcess {
   readonly pid: number
   /** Resident set size in MiB (`VmRSS`), or NaN when unavailable. */
   rssMiB(): Promise<number>
+  /** CPU seconds (user + system, every thread) the process has used so far, or NaN when unavailable. */
+  cpuSeconds(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -38,6 +40,19 @@ export async function rssMiB(pid: number): Promise<number> {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
     const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1]
     return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** User + system CPU seconds of a process, all threads (`/proc/<pid>/stat` fields 14 and 15). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    return ticks / 100 // USER_HZ is 100 on Linux
   } catch {
     return Number.NaN
   }
@@ -72,7 +87,7 @@ export async function startTsProcess(name: string, entry: string, env: Record<st
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const pid = child.pid
   if (pid === undefined) throw new Error(`${name}: failed to spawn`)
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 180_000 // PGlite's first start (initdb, migrations) is slow on a busy machine
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`)
     try {
@@ -94,6 +109,7 @@ export async function startTsProcess(name: string, entry: string, env: Record<st
     url,
     pid,
     rssMiB: () => rssMiB(pid),
+    cpuSeconds: () => cpuSeconds(pid),
     async stop() {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')

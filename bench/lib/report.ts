@@ -37,6 +37,7 @@ export interface ReportInput {
 const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '—')
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—')
 const f2 = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—')
+const f2c = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—')
 const errs = (r: RunResult) => `${r.non2xx} / ${r.errors}`
 
 /** Renders the report. */
@@ -51,33 +52,42 @@ export function renderReport(input: ReportInput): string {
     '',
   )
   out.push('Peer: oidc-provider (in memory, RFC 9068 JWT access tokens, ES256). Errors column: non-2xx / socket errors. Latency in ms, RSS in MiB.', '')
-  out.push('| ours | scenario | conns | ours req/s | p50 | p99 | errors | RSS | peer req/s | p50 | p99 | errors | RSS | req/s ours/peer | p99 ours/peer |')
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  out.push('CPU: server CPU time per request in ms (process user + system CPU, every thread, over the measured run / requests), so that a pairing bound by the load generator is visible.', '')
+  out.push('| ours | scenario | conns | ours req/s | p50 | p99 | errors | RSS | CPU | peer req/s | p50 | p99 | errors | RSS | CPU | req/s ours/peer | p99 ours/peer |')
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const r of rows) {
     const p = r.peer
     out.push(
-      `| ${r.config} | ${r.scenario} | ${r.connections} | ${f0(r.ours.rps)} | ${r.ours.p50} | ${r.ours.p99} | ${errs(r.ours)} | ${f1(r.ours.rssMiB)} | ` +
+      `| ${r.config} | ${r.scenario} | ${r.connections} | ${f0(r.ours.rps)} | ${r.ours.p50} | ${r.ours.p99} | ${errs(r.ours)} | ${f1(r.ours.rssMiB)} | ${f2c(r.ours.cpuMsPerRequest)} | ` +
         (p === undefined
-          ? 'n/a | | | | | — | — |'
-          : `${f0(p.rps)} | ${p.p50} | ${p.p99} | ${errs(p)} | ${f1(p.rssMiB)} | ${f2(r.ours.rps / p.rps)} | ${f2(r.ours.p99 / p.p99)} |`),
+          ? 'n/a | | | | | | — | — |'
+          : `${f0(p.rps)} | ${p.p50} | ${p.p99} | ${errs(p)} | ${f1(p.rssMiB)} | ${f2c(p.cpuMsPerRequest)} | ${f2(r.ours.rps / p.rps)} | ${f2(r.ours.p99 / p.p99)} |`),
     )
   }
   out.push('', '`protected` is `GET /api/v1/agents/{id}` with a bearer token; the peer has no client_credentials equivalent (its userinfo needs an end-user grant), so ours is reported alone.', '')
 
-  out.push('## Targets', '')
+  out.push('## Targets (issue 18)', '')
   out.push('| target | measured | met |', '|---|---|:-:|')
-  for (const r of rows.filter((x) => x.config === 'memory' && x.scenario === 'token-basic' && x.peer !== undefined)) {
+  const ratio = (r: Row) => (r.peer === undefined ? Number.NaN : r.ours.rps / r.peer.rps)
+  for (const r of rows.filter((x) => x.config === 'pglite' && x.scenario === 'token-basic' && x.peer !== undefined)) {
     const p = r.peer as RunResult
-    const ok = r.ours.rps >= 2 * p.rps && r.ours.p99 <= p.p99
-    out.push(`| memory token issuance ≥ 2× peer tokens/s, p99 ≤ peer (c=${r.connections}) | ${f2(r.ours.rps / p.rps)}, p99 ${r.ours.p99} vs ${p.p99} ms | ${ok ? 'yes' : 'no'} |`)
+    const p99ok = r.connections !== 64 || r.ours.p99 <= 100
+    out.push(
+      `| embedded PGlite token issuance ≥ 0.5× peer${r.connections === 64 ? ', p99 ≤ 100 ms' : ''} (c=${r.connections}) | ${f2(ratio(r))}, p99 ${r.ours.p99} vs ${p.p99} ms | ${ratio(r) >= 0.5 && p99ok ? 'yes' : 'no'} |`,
+    )
   }
-  const peerMemory = rows.filter((x) => x.config === 'memory' && x.scenario === 'token-basic')
-  for (const r of rows.filter((x) => x.config === 'postgres-redis' && x.scenario === 'token-basic')) {
-    const p = peerMemory.find((x) => x.connections === r.connections)?.peer ?? r.peer
-    if (p !== undefined) out.push(`| PostgreSQL + Redis (durable audit) token issuance ≥ 1× peer (c=${r.connections}) | ${f2(r.ours.rps / p.rps)} | ${r.ours.rps >= p.rps ? 'yes' : 'no'} |`)
+  const pgliteRss = Math.max(...rows.filter((x) => x.config === 'pglite').map((x) => x.ours.rssMiB))
+  if (Number.isFinite(pgliteRss)) out.push(`| embedded PGlite RSS under load ≤ 300 MiB (largest after any run) | ${f1(pgliteRss)} MiB | ${pgliteRss <= 300 ? 'yes' : 'no'} |`)
+  for (const r of rows.filter((x) => x.config === 'postgres-redis' && x.scenario === 'token-basic' && x.peer !== undefined)) {
+    const p = r.peer as RunResult
+    const ok = ratio(r) >= 0.8 && r.ours.p99 <= 1.5 * p.p99
+    out.push(`| PostgreSQL + Redis (durable audit) token issuance ≥ 0.8× peer, p99 ≤ 1.5× peer (c=${r.connections}) | ${f2(ratio(r))}, p99 ${r.ours.p99} vs ${p.p99} ms (${f2(r.ours.p99 / p.p99)}) | ${ok ? 'yes' : 'no'} |`)
   }
-  for (const r of rows.filter((x) => x.scenario === 'protected')) {
-    out.push(`| protected calls ≥ 5,000 req/s (${r.config}, c=${r.connections}) | ${f0(r.ours.rps)} req/s | ${r.ours.rps >= 5000 ? 'yes' : 'no'} |`)
+  for (const r of rows.filter((x) => x.config === 'memory' && x.scenario === 'token-pkjwt' && x.peer !== undefined)) {
+    out.push(`| memory \`private_key_jwt\` token issuance ≥ 1.0× peer (c=${r.connections}) | ${f2(ratio(r))} | ${ratio(r) >= 1 ? 'yes' : 'no'} |`)
+  }
+  for (const r of rows.filter((x) => x.scenario === 'protected' && x.config === 'postgres-redis' && x.connections === 16)) {
+    out.push(`| protected calls ≥ 5,000 req/s (PostgreSQL + Redis, c=16) | ${f0(r.ours.rps)} req/s | ${r.ours.rps >= 5000 ? 'yes' : 'no'} |`)
   }
   const failures = rows.reduce((n, r) => n + r.ours.non2xx + r.ours.errors, 0)
   out.push(`| zero non-2xx / socket errors (ours, every run) | ${failures} | ${failures === 0 ? 'yes' : 'no'} |`, '')

@@ -136,7 +136,7 @@ export async function provisionOurs(base: string, admin: { id: string; secret: s
   const agentId = String(agent['agentId'])
   const cred = await call(base, 'POST', `/api/v1/agents/${agentId}/credentials`, adminToken, {})
   const basic = { id: String(cred['clientId']), secret: String(cred['clientSecret']) }
-  const tenantToken = await obtainToken(base, bare(basic), { scope: 'agents:read agents:write' })
+  const tenantToken = await obtainToken(base, bare(basic), { scope: 'agents:read agents:write tokens:read' })
   const key = await call(base, 'POST', `/api/v1/agents/${agentId}/keys`, tenantToken, {})
   const privateJwk = key['privateJwk'] as JWK
   const t: Target = {

@@ -1,3 +1,4 @@
 import { packageConfig } from '../../tsup.config.base.js'
 
-export default packageConfig()
+// The worker thread's entry is its own file: PGlite in a worker loads it by URL, next to index.js.
+export default packageConfig(['src/index.ts', 'src/pglite-worker.ts'])

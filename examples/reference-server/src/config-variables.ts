@@ -39,6 +39,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   row('server', 'DATA_DIR', '`./data`', 'embedded database, generated master key, bootstrap credentials'),
   row('server', 'DATABASE_URL', '—', 'PostgreSQL connection string; unset = embedded storage chosen by `STORAGE`', true),
   row('server', 'STORAGE', '`pglite`', 'embedded storage without `DATABASE_URL`: `pglite` (in `$DATA_DIR/pglite`) or `memory` — **nothing persists**, benchmarks and demos only'),
+  row('server', 'PGLITE_WORKER', '`true`', "run embedded PGlite in a worker thread that owns the database, off the event loop (`false`: in the server's thread)"),
   row('server', 'DATABASE_SCHEMA', '—', 'PostgreSQL schema to use (created if missing)'),
   row('server', 'DATABASE_POOL_SIZE', '`10`', 'pg pool size'),
   row('server', 'DATABASE_CONNECTION_TIMEOUT_MS', '`5000`', 'pg connect timeout'),

@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly databaseUrl: string | undefined
   /** Embedded storage used when `databaseUrl` is unset; `memory` keeps nothing across restarts. */
   readonly storage: 'pglite' | 'memory'
+  /** PGlite runs in a worker thread (`PGLITE_WORKER`). */
+  readonly pgliteWorker: boolean
   readonly databaseSchema: string | undefined
   readonly databasePoolSize: number
   readonly databaseConnectionTimeoutMs: number
@@ -150,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: str('DATA_DIR') ?? './data',
     databaseUrl,
     storage: storage === 'memory' ? 'memory' : 'pglite',
+    pgliteWorker: bool('PGLITE_WORKER', true),
     databaseSchema: schema,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),

@@ -12,6 +12,7 @@ import { createKyselyStorage, extensionMap } from './internal/create-kysely-stor
 import type { PostgresStorageExtension } from './postgres-storage-extension.js'
 import { migrateToLatest } from './migrations/index.js'
 import { createPgliteDialect } from './pglite-dialect.js'
+import { openPgliteWorker, type PgliteQueryable } from './pglite-worker-client.js'
 
 /** Options of {@link createPgliteStorage}. */
 export interface PgliteStorageOptions {
@@ -22,6 +23,12 @@ export interface PgliteStorageOptions {
    * `storage.close()`, and must not be queried by anyone else while the storage uses it.
    */
   pglite?: PGliteInterface | undefined
+  /**
+   * Run PostgreSQL (its WebAssembly) in a worker thread that owns the database, so that statements
+   * no longer block the event loop: much higher throughput and flatter tail latency under
+   * concurrent load. Not with `pglite`. @default false
+   */
+  worker?: boolean | undefined
   /** Storage extensions (plugins' tables): migrated after core's, served as `tx.ext(id)`. */
   extensions?: readonly PostgresStorageExtension[] | undefined
   /** Apply pending migrations (core's, then each extension's) before resolving. @default true */
@@ -44,17 +51,25 @@ export async function createPgliteStorage(options: PgliteStorageOptions = {}): P
   if (options.pglite !== undefined && options.dataDir !== undefined) {
     throw new IdpError('CONFIG_INVALID', 'Give either pglite or dataDir, not both')
   }
+  if (options.pglite !== undefined && options.worker === true) {
+    throw new IdpError('CONFIG_INVALID', 'worker opens its own database: give dataDir, not pglite')
+  }
   const extensions = extensionMap(options.extensions)
   const logger = options.logger ?? silentLogger
   const owned = options.pglite === undefined
   // Loaded on demand: PGlite is an optional peer, and `pg`-only installs never load its WebAssembly.
-  const pglite = options.pglite ?? new (await import('@electric-sql/pglite')).PGlite(options.dataDir)
+  const pglite: PgliteQueryable & { readonly closed: boolean; close(): Promise<void> } =
+    options.pglite ??
+    (options.worker === true ? openPgliteWorker(options.dataDir) : new (await import('@electric-sql/pglite')).PGlite(options.dataDir))
   const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite) })
   const close = async (): Promise<void> => {
     await db.destroy()
     if (owned && !pglite.closed) await pglite.close()
   }
   try {
+    await pglite.waitReady.catch((err: unknown) => {
+      throw new IdpError('DEPENDENCY_UNAVAILABLE', 'The embedded database cannot be opened', { cause: err })
+    })
     if (options.migrate ?? true) {
       for (const name of await migrateToLatest(db, { extensions: [...extensions.values()] })) logger.info({ migration: name }, 'applied migration')
     }

@@ -9,6 +9,8 @@ export type { PoolStats, PostgresStorage, PostgresStorageOptions } from './creat
 export { createPgliteStorage } from './create-pglite-storage.js'
 export type { PgliteStorageOptions } from './create-pglite-storage.js'
 export { createPgliteDialect } from './pglite-dialect.js'
+export { openPgliteWorker } from './pglite-worker-client.js'
+export type { PgliteQueryable, PgliteWorkerHandle } from './pglite-worker-client.js'
 export { migrateToLatest, migrations } from './migrations/index.js'
 export type { MigrateOptions } from './migrations/index.js'
 export type { Database } from './database.js'

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { PGliteInterface } from '@electric-sql/pglite'
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -19,8 +18,9 @@ import {
   type TransactionSettings,
 } from 'kysely'
 import { createMutex } from './internal/mutex.js'
+import type { PgliteQueryable } from './pglite-worker-client.js'
 
-function createConnection(pglite: PGliteInterface): DatabaseConnection {
+function createConnection(pglite: PgliteQueryable): DatabaseConnection {
   return {
     async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
       const result = await pglite.query<R>(query.sql, [...query.parameters])
@@ -35,7 +35,7 @@ function createConnection(pglite: PGliteInterface): DatabaseConnection {
   }
 }
 
-function createPgliteDriver(pglite: PGliteInterface): Driver {
+function createPgliteDriver(pglite: PgliteQueryable): Driver {
   const mutex = createMutex()
   const connection = createConnection(pglite)
   let release: (() => void) | undefined
@@ -78,13 +78,14 @@ function createPgliteDriver(pglite: PGliteInterface): Driver {
 }
 
 /**
- * A kysely `Dialect` for a PGlite instance.
+ * A kysely `Dialect` for a PGlite instance, or for a PGlite owned by a worker thread
+ * ({@link openPgliteWorker}).
  *
  * @example
  * import { PGlite } from '@electric-sql/pglite'
  * const db = new Kysely<Database>({ dialect: createPgliteDialect(new PGlite()) })
  */
-export function createPgliteDialect(pglite: PGliteInterface): Dialect {
+export function createPgliteDialect(pglite: PgliteQueryable): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => createPgliteDriver(pglite),

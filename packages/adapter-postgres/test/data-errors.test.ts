@@ -30,6 +30,13 @@ const targets: Array<{ name: string; open(): Promise<{ storage: Storage; teardow
       return { storage, teardown: () => storage.close() }
     },
   },
+  {
+    name: 'pglite-worker',
+    async open() {
+      const storage = await createPgliteStorage({ worker: true })
+      return { storage, teardown: () => storage.close() }
+    },
+  },
   ...((await serviceReachable('postgres', probePostgres)) ? [{ name: 'pg', open: postgresFixture }] : []),
 ]
 

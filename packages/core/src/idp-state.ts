@@ -14,6 +14,12 @@ import type { ComplianceRun } from './compliance/live-compliance.js'
 export interface LivenessMemo {
   generation: number
   entries: Map<string, { realMs: number; clockMs: number }>
+  /** Records that authenticate clients (credential, agent, organization, agent key), same rules. */
+  lookups: Map<string, { realMs: number; clockMs: number; value: unknown }>
+  /** Lookups in flight, shared by concurrent callers with the same key (single flight). */
+  inflight: Map<string, Promise<unknown>>
+  /** Forgets everything (a change happened): bumps `generation`, empties the maps. */
+  clear(): void
 }
 
 export interface IdpState {

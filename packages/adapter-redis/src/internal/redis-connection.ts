@@ -72,6 +72,9 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     maxRetriesPerRequest: 1,
     // Reconnect forever with capped backoff: recovery is automatic when Redis returns.
     retryStrategy: (times) => Math.min(times * 100, 2000),
+    // Commands issued in the same event-loop turn (every concurrent request's rate-limit, replay and
+    // revocation calls) go out as one write and come back in one read: far fewer syscalls under load.
+    enableAutoPipelining: true,
   }
   let client: RedisClient
   if (options.client !== undefined) client = options.client

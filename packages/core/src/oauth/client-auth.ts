@@ -12,12 +12,27 @@ import { IdpError } from '../errors.js'
 import type { AuthenticatedClient, OAuthRequest, SecretAuthMethod } from '../context.js'
 import { sha256Hex } from '../internal/crypto.js'
 import { constantTimeEqualHex } from '../internal/constant-time.js'
-import type { Credential } from '../model.js'
+import type { Agent, Credential, Organization } from '../model.js'
+import { livenessTicket, lookupOnce, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
 import { auditAuthFailure } from './audit-auth-failure.js'
 import { challenge, isBasic, parseBasic } from './http-auth.js'
 import { authenticatePrivateKeyJwt, isAssertionRequest } from './private-key-jwt.js'
 import { isClientIdShaped, param } from './params.js'
 
+
+/** What a successful secret authentication read (remembered in the liveness memo). */
+interface ClientRecords {
+  credential: Credential
+  agent: Agent
+  org: Organization
+}
+
+/** What the lookups of one secret authentication found. */
+interface LookedUp {
+  credential: Credential | null
+  agent: Agent | null
+  org: Organization | null
+}
 
 /** Digest compared when the client id is unknown, so both paths cost the same. */
 const DUMMY_DIGEST = sha256Hex('sentryagent:no-such-client')
@@ -75,17 +90,31 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
     throw invalidClient('Client authentication is required')
   }
 
-  const credential = await deps.storage.credentials.findByClientId(clientId)
-  const secretMatches = constantTimeEqualHex(sha256Hex(secret), credential?.secretHash ?? DUMMY_DIGEST)
+  // A client that authenticated with this very secret less than the memo's TTL ago, with nothing
+  // changed since, skips the three lookups. A wrong secret never matches the memo key, so it always
+  // pays the same lookups as an unknown id (no timing hint that the id exists).
+  const digest = sha256Hex(secret)
+  const memoKey = `client:${clientId}\u0000${digest}`
+  const ticket = livenessTicket(deps)
+  const known = recallLookup<ClientRecords>(deps, memoKey)
+  // Concurrent requests with the same id and secret share one set of lookups.
+  const { credential, agent, org } =
+    known ??
+    (await lookupOnce(deps, memoKey, async (): Promise<LookedUp> => {
+      const found = await deps.storage.credentials.findByClientId(clientId)
+      if (found === null || !constantTimeEqualHex(digest, found.secretHash)) return { credential: found, agent: null, org: null }
+      const [a, o] = await Promise.all([
+        deps.storage.agents.find(found.organizationId, found.agentId),
+        deps.storage.organizations.find(found.organizationId),
+      ])
+      return { credential: found, agent: a, org: o }
+    }))
+  const secretMatches = constantTimeEqualHex(digest, credential?.secretHash ?? DUMMY_DIGEST)
   if (credential === null || !secretMatches) {
     recordFailure(deps, req, credential, clientId, credential === null ? 'unknown_client' : 'bad_secret')
     throw invalidClient()
   }
   const now = deps.clock()
-  const [agent, org] = await Promise.all([
-    deps.storage.agents.find(credential.organizationId, credential.agentId),
-    deps.storage.organizations.find(credential.organizationId),
-  ])
   const reason =
     credential.status !== 'active'
       ? 'credential_revoked'
@@ -96,10 +125,11 @@ export async function authenticateClient(deps: Deps, req: OAuthRequest): Promise
           : org === null || org.status !== 'active'
             ? 'organization_inactive'
             : null
-  if (reason !== null || agent === null) {
+  if (reason !== null || agent === null || org === null) {
     recordFailure(deps, req, credential, clientId, reason ?? 'agent_inactive')
     throw invalidClient()
   }
+  if (known === undefined) rememberLookup<ClientRecords>(deps, memoKey, ticket, { credential, agent, org })
   return { credential, agent, method, clientId, key: null }
 }
 

@@ -15,7 +15,8 @@ import { AGENT_KEY_ALGS } from '../agent-keys/public-jwk.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../context.js'
-import type { Agent, AgentKey } from '../model.js'
+import type { Agent, AgentKey, Organization } from '../model.js'
+import { livenessTicket, lookupOnce, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
 import { isWellFormedText } from '../input-rules.js'
 import { auditAuthFailure } from './audit-auth-failure.js'
 import { isClientIdShaped, param } from './params.js'
@@ -69,10 +70,10 @@ function readUnverified(assertion: string): { alg: string; kid: string | undefin
 }
 
 /** Verifies `assertion` with `key`; returns the payload or the reason it failed. */
-async function verifyWith(deps: Deps, assertion: string, key: AgentKey, now: Date): Promise<JWTPayload | string> {
+async function verifyWith(deps: Deps, assertion: string, key: AgentKey, verifier: Verifier, now: Date): Promise<JWTPayload | string> {
   const issuer = deps.opts.issuer
   try {
-    const { payload } = await jwtVerify(assertion, await importJWK({ ...key.publicJwk }, key.alg), {
+    const { payload } = await jwtVerify(assertion, verifier, {
       algorithms: [key.alg],
       issuer: key.agentId,
       subject: key.agentId,
@@ -89,6 +90,16 @@ async function verifyWith(deps: Deps, assertion: string, key: AgentKey, now: Dat
   }
 }
 
+type Verifier = Awaited<ReturnType<typeof importJWK>>
+
+/** What a successful assertion read: remembered in the liveness memo (per agent, kid and alg). */
+interface AssertionRecords {
+  organizationId: string
+  candidates: readonly { key: AgentKey; verifier: Verifier | null }[]
+  agent: Agent
+  org: Organization
+}
+
 async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: Agent; key: AgentKey }> {
   if (param(req, 'client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) throw new AssertionRejected('unsupported_assertion_type')
   const assertion = param(req, 'client_assertion')
@@ -100,24 +111,37 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
   if (!isClientIdShaped(agentId) || (kid !== undefined && !isWellFormedText(kid))) throw new AssertionRejected('malformed_assertion')
   const clientId = param(req, 'client_id')
   if (clientId !== undefined && clientId !== agentId) throw new AssertionRejected('client_id_mismatch')
-  const organizationId = await deps.storage.agents.ownerOf(agentId)
+  // An agent that authenticated with this kid and alg less than the memo's TTL ago, with nothing
+  // changed since, skips the lookups and the key import; the signature, claims and replay checks
+  // below run on every request alike.
+  const memoKey = `agent-key:${agentId}\u0000${kid ?? ''}\u0000${alg}`
+  const ticket = livenessTicket(deps)
+  const known = recallLookup<AssertionRecords>(deps, memoKey)
+  // Concurrent requests naming the same agent, kid and alg share one set of lookups and imports.
+  const keys =
+    known ??
+    (await lookupOnce(deps, `${memoKey}\u0000keys`, async () => {
+      const owner = await deps.storage.agents.ownerOf(agentId)
+      if (owner === null || !(AGENT_KEY_ALGS as readonly string[]).includes(alg)) return { organizationId: owner, candidates: [] }
+      // A kid names one key of THIS agent; another agent's kid, or a removed key, finds nothing.
+      const found = (
+        kid !== undefined ? [await deps.storage.agentKeys.find(owner, agentId, kid)] : await deps.storage.agentKeys.listByAgent(owner, agentId, { activeOnly: true })
+      ).filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
+      const candidates = await Promise.all(found.map(async (key) => ({ key, verifier: await importJWK({ ...key.publicJwk }, key.alg).catch(() => null) })))
+      return { organizationId: owner, candidates }
+    }))
+  const { organizationId, candidates } = keys
   if (organizationId === null) throw new AssertionRejected('unknown_client')
   const reject = (reason: string) => new AssertionRejected(reason, organizationId, agentId)
   // Checked before any key is touched: `none`, HS256 and the like are never verified at all.
   if (!(AGENT_KEY_ALGS as readonly string[]).includes(alg)) throw reject('alg_not_allowed')
-
-  // A kid names one key of THIS agent; another agent's kid, or a removed key, finds nothing.
-  const candidates = (
-    kid !== undefined
-      ? [await deps.storage.agentKeys.find(organizationId, agentId, kid)]
-      : await deps.storage.agentKeys.listByAgent(organizationId, agentId, { activeOnly: true })
-  ).filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
   if (candidates.length === 0) throw reject('unknown_key')
 
   const now = deps.clock()
   let failure = 'bad_signature'
-  for (const key of candidates) {
-    const result = await verifyWith(deps, assertion, key, now)
+  for (const { key, verifier } of candidates) {
+    if (verifier === null) continue // a stored key that cannot be imported verifies nothing
+    const result = await verifyWith(deps, assertion, key, verifier, now)
     if (typeof result === 'string') {
       failure = result
       continue
@@ -129,14 +153,17 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
     if (result.iat !== undefined && result.iat - nowSeconds > IAT_MAX_FUTURE_SECONDS) throw reject('iat_in_future')
     const jti = result.jti ?? ''
     if (jti === '' || jti.length > MAX_JTI_LENGTH) throw reject('bad_jti')
-    const [agent, org] = await Promise.all([
-      deps.storage.agents.find(organizationId, agentId),
-      deps.storage.organizations.find(organizationId),
-    ])
+    const [agent, org] =
+      known === undefined
+        ? await lookupOnce(deps, `${memoKey}\u0000agent`, () =>
+            Promise.all([deps.storage.agents.find(organizationId, agentId), deps.storage.organizations.find(organizationId)]),
+          )
+        : [known.agent, known.org]
     if (agent === null || agent.status !== 'active' || org === null || org.status !== 'active') throw reject('agent_inactive')
     // Single use: the first presentation claims the jti until the assertion expires anyway.
     const ttl = Math.max(1, exp - nowSeconds + CLOCK_TOLERANCE_SECONDS)
     if (!(await deps.ephemeral.setIfAbsent(assertionJtiKey(agentId, jti), '1', ttl))) throw reject('assertion_replayed')
+    if (known === undefined) rememberLookup<AssertionRecords>(deps, memoKey, ticket, { organizationId, candidates, agent, org })
     return { agent, key }
   }
   throw reject(failure)

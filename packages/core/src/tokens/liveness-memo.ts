@@ -13,6 +13,11 @@
  * A generation counter keeps a check that started before a change from re-populating the memo after
  * it. Delegated tokens (whose liveness follows a whole chain) are never memoised.
  *
+ * The same memo, under the same rules, holds the records that client authentication reads
+ * ({@link recallLookup}, {@link rememberLookup}): a client's credential, agent and organization,
+ * an agent key. Only records found usable are remembered; a change to any of them is audited, so
+ * it clears them like a liveness change.
+ *
  * @module
  */
 import type { Deps } from '../deps.js'
@@ -48,7 +53,7 @@ export function isKnownLive(deps: Deps, key: string): boolean {
   const memo = deps.state.liveness
   const hit = memo?.entries.get(key)
   if (memo === undefined || hit === undefined) return false
-  if (performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS) return true
+  if (fresh(deps, hit)) return true
   memo.entries.delete(key)
   return false
 }
@@ -61,16 +66,72 @@ export function rememberLive(deps: Deps, key: string, ticket: number | undefined
   memo.entries.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime() })
 }
 
+const fresh = (deps: Deps, hit: { realMs: number; clockMs: number }) =>
+  performance.now() - hit.realMs < LIVENESS_TTL_MS && Math.abs(deps.clock().getTime() - hit.clockMs) < LIVENESS_TTL_MS
+
+/**
+ * A record remembered under `key` less than {@link LIVENESS_TTL_MS} ago with nothing changed since;
+ * `undefined` otherwise. Keys are namespaced by their caller (`client:…`, `agent-key:…`), and each
+ * namespace always stores the same type `T`.
+ */
+export function recallLookup<T>(deps: Deps, key: string): T | undefined {
+  const memo = deps.state.liveness
+  const hit = memo?.lookups.get(key)
+  if (memo === undefined || hit === undefined) return undefined
+  if (fresh(deps, hit)) return hit.value as T
+  memo.lookups.delete(key)
+  return undefined
+}
+
+/** Remembers `value` under `key` for a lookup that started with `ticket` (ignored if something changed since). */
+export function rememberLookup<T>(deps: Deps, key: string, ticket: number | undefined, value: T): void {
+  const memo = deps.state.liveness
+  if (memo === undefined || ticket === undefined || memo.generation !== ticket) return
+  if (memo.lookups.size >= MAX_ENTRIES) memo.lookups.clear()
+  memo.lookups.set(key, { realMs: performance.now(), clockMs: deps.clock().getTime(), value })
+}
+
+/**
+ * Runs `load` once for concurrent callers with the same `key`: a caller that arrives while a lookup
+ * of `key` started after the last change is in flight shares its result instead of reading storage
+ * again (after the memo's TTL ends, a burst of requests by one client would otherwise all miss at
+ * once). A change clears the flights too, so no caller joins a lookup that started before it.
+ */
+export function lookupOnce<T>(deps: Deps, key: string, load: () => Promise<T>): Promise<T> {
+  const memo = deps.state.liveness
+  if (memo === undefined) return load()
+  const flying = memo.inflight.get(key)
+  if (flying !== undefined) return flying as Promise<T>
+  const flight = load()
+  memo.inflight.set(key, flight)
+  const land = () => {
+    if (memo.inflight.get(key) === flight) memo.inflight.delete(key)
+  }
+  flight.then(land, land)
+  return flight
+}
+
+/**
+ * Forgets everything this process remembers, as a change does. Called when a fresh read finds a
+ * token dead: the state changed, possibly in another process whose announcement has not arrived
+ * yet, so nothing remembered before is trusted any longer.
+ */
+export function forgetAll(deps: Deps): void {
+  deps.state.liveness?.clear()
+}
+
 /**
  * Installs the memo of this IdP: clears it on every liveness-affecting event, announces those to
  * the other processes and listens for theirs. Returns a function that uninstalls it.
  */
 export function listenForLivenessChanges(deps: Deps): () => Promise<void> {
-  const memo: LivenessMemo = { generation: 0, entries: new Map() }
   const clear = () => {
     memo.generation++
     memo.entries.clear()
+    memo.lookups.clear()
+    memo.inflight.clear()
   }
+  const memo: LivenessMemo = { generation: 0, entries: new Map(), lookups: new Map(), inflight: new Map(), clear }
   deps.state.liveness = memo
   const offs = AUDIT_ACTIONS.filter((a) => !QUIET.has(a)).map((action) =>
     deps.events.on(action, () => {

@@ -13,7 +13,7 @@ import type { AccessTokenClaims, AuthContext } from '../context.js'
 import { challenge, parseBearer } from '../oauth/http-auth.js'
 import { idpKeySet } from './idp-key-set.js'
 import { cachedClaims, rememberClaims } from './verified-token-cache.js'
-import { isKnownLive, livenessKey, livenessTicket, rememberLive } from './liveness-memo.js'
+import { forgetAll, isKnownLive, livenessKey, livenessTicket, lookupOnce, rememberLive } from './liveness-memo.js'
 import { isTokenBindingLive } from './token-binding.js'
 import { isDelegatedTokenLive } from '../delegation/delegation-chain.js'
 
@@ -89,22 +89,30 @@ export async function isTokenLive(deps: Deps, c: AccessTokenClaims): Promise<boo
   const memoKey = livenessKey(c)
   if (memoKey !== undefined && isKnownLive(deps, memoKey)) return true
   const ticket = livenessTicket(deps)
-  const [revoked, bindingLive, agent, org, chainLive] = await Promise.all([
-    isRevoked(deps, c.jti),
-    isTokenBindingLive(deps, delegated ? { ...c, sub: c.act?.sub ?? '' } : c),
-    deps.storage.agents.find(c.organization_id, c.sub),
-    deps.storage.organizations.find(c.organization_id),
-    delegated ? isDelegatedTokenLive(deps, c) : true,
-  ])
-  const live =
-    !revoked &&
-    bindingLive &&
-    chainLive &&
-    agent !== null &&
-    agent.status === 'active' &&
-    org !== null &&
-    org.status === 'active'
+  const check = async () => {
+    const [revoked, bindingLive, agent, org, chainLive] = await Promise.all([
+      isRevoked(deps, c.jti),
+      isTokenBindingLive(deps, delegated ? { ...c, sub: c.act?.sub ?? '' } : c),
+      deps.storage.agents.find(c.organization_id, c.sub),
+      deps.storage.organizations.find(c.organization_id),
+      delegated ? isDelegatedTokenLive(deps, c) : true,
+    ])
+    return (
+      !revoked &&
+      bindingLive &&
+      chainLive &&
+      agent !== null &&
+      agent.status === 'active' &&
+      org !== null &&
+      org.status === 'active'
+    )
+  }
+  // Concurrent calls with the same token share one check (single flight).
+  const live = memoKey === undefined ? await check() : await lookupOnce(deps, `live:${memoKey}`, check)
   if (live && memoKey !== undefined) rememberLive(deps, memoKey, ticket)
+  // A token found dead by a fresh read means something changed, perhaps in another process whose
+  // announcement has not arrived yet: nothing remembered before (a client's credential) is trusted.
+  if (!live && ticket !== undefined && ticket === livenessTicket(deps)) forgetAll(deps)
   return live
 }
 
