@@ -3635,8 +3635,29 @@ export interface paths {
                                 verified: boolean;
                                 checkedCount: number;
                                 headHash: string | null;
+                                mode?: string;
+                                checkpointSize?: number | null;
+                                /** @description The first event whose hash does not verify */
+                                brokenAtEventId?: string;
+                            };
+                            credentials: {
+                                active: number;
+                                expiringWithinDays: number;
+                                /** @description Active credentials expiring within the window (at most 100 listed) */
+                                expiringSoon: {
+                                    agentId: string;
+                                    credentialId: string;
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                }[];
+                                /** @description Active credentials past their expiry (refused at the token endpoint) */
+                                expired: number;
                             };
                             agntcyConformance: boolean;
+                            /** @description Version of the agent-card specification checked (A2A protocol version) */
+                            agntcySpecVersion: string;
+                            warnings: string[];
                             checks: {
                                 id: string;
                                 description: string;
@@ -3791,7 +3812,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Controls this identity provider implements (public) */
+        /** Controls this identity provider implements, each with its live status, evidence and SOC 2 mappings (public) */
         get: {
             parameters: {
                 query?: never;
@@ -3808,12 +3829,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                id: string;
-                                title: string;
-                                description: string;
-                                references: string[];
-                            }[];
+                            items: components["schemas"]["ComplianceControl"][];
                         };
                     };
                 };
@@ -8677,6 +8693,422 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tokens issued and exchanged, and failed authentications, per UTC day (zero-filled) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description UTC days ending today (1–90) */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: number;
+                            /**
+                             * Format: date
+                             * @description UTC day, YYYY-MM-DD
+                             */
+                            from: string;
+                            /**
+                             * Format: date
+                             * @description UTC day, YYYY-MM-DD
+                             */
+                            to: string;
+                            items: {
+                                /**
+                                 * Format: date
+                                 * @description UTC day, YYYY-MM-DD
+                                 */
+                                date: string;
+                                issued: number;
+                                exchanged: number;
+                                failedAuthentications: number;
+                            }[];
+                            totals: {
+                                issued: number;
+                                exchanged: number;
+                                failedAuthentications: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457); no internals */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/agents/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agent activity by UTC day of week × hour (heatmap) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description UTC days ending today (1–90) */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            days: number;
+                            /**
+                             * Format: date
+                             * @description UTC day, YYYY-MM-DD
+                             */
+                            from: string;
+                            /**
+                             * Format: date
+                             * @description UTC day, YYYY-MM-DD
+                             */
+                            to: string;
+                            /** @enum {string} */
+                            timezone: "UTC";
+                            /** @description 168 cells, dayOfWeek then hour */
+                            items: {
+                                /** @description 0 = Sunday … 6 = Saturday (UTC) */
+                                dayOfWeek: number;
+                                hour: number;
+                                count: number;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457); no internals */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/agents/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per agent: tokens, API calls, failed authentications and last activity over a range (≤ 90 days) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (inclusive, rounded down to its UTC day); default `to` − 30 days */
+                    from?: string;
+                    /** @description End (exclusive, rounded up to a UTC day); default now. At most 90 days after `from` */
+                    to?: string;
+                    /** @description Most agents listed, busiest first */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            /** @description Agents with any count in the range */
+                            agents: number;
+                            items: {
+                                agentId: string;
+                                tokensIssued: number;
+                                tokenExchanges: number;
+                                apiCalls: number;
+                                failedAuthentications: number;
+                                delegations: number;
+                                credentialChanges: number;
+                                lastActiveAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457); no internals */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard totals: last 24 hours, last 30 days, active agents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            generatedAt: string;
+                            last24Hours: {
+                                tokensIssued: number;
+                                tokenExchanges: number;
+                                failedAuthentications: number;
+                                apiCalls: number;
+                                delegations: number;
+                                credentialChanges: number;
+                            };
+                            last30Days: {
+                                tokensIssued: number;
+                                tokenExchanges: number;
+                                failedAuthentications: number;
+                                apiCalls: number;
+                                delegations: number;
+                                credentialChanges: number;
+                            };
+                            /** @description Agents with activity in the UTC days the window touches */
+                            activeAgents: {
+                                last24Hours: number;
+                                last30Days: number;
+                            };
+                            liveAgents: number;
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457); no internals */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance: string;
+                            code: string;
+                            requestId?: string;
+                            errors?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8800,6 +9232,21 @@ export interface components {
             };
             /** Format: date-time */
             issuedAt: string;
+        };
+        ComplianceControl: {
+            id: string;
+            title: string;
+            description: string;
+            references: string[];
+            frameworks: {
+                soc2: string[];
+            };
+            status: "passing" | "failing" | "unknown";
+            lastChecked: string | null;
+            /** @description What was checked, with figures (platform-wide: no tenant data) */
+            evidence: {
+                [key: string]: unknown;
+            };
         };
         AuditEvent: {
             eventId: string;
