@@ -25,11 +25,10 @@ export interface ContractNoteRepository {
   list(organizationId: string): Promise<ContractNote[]>
 }
 
-declare module '../../index.js' {
-  interface StorageExtensions {
-    contract: ContractNoteRepository
-  }
-}
+// No `declare module … { interface StorageExtensions { contract: … } }` here: an augmentation inside
+// core either competes with the ones plugins make through '@sentryagent/core' (TypeScript then keeps
+// only one of them) or, through the index, breaks the bundled declarations of this entry point.
+// `contractRepo()` types the repository instead.
 
 /** The id of the contract extension; adapters' halves must use it. */
 export const CONTRACT_EXTENSION_ID = 'contract'
@@ -58,6 +57,11 @@ export const contractStorageExtension = {
   },
 } satisfies StorageExtension<'contract'>
 
+/** `ext('contract')` of a storage or transaction, typed. */
+export function contractRepo(s: { ext: Storage['ext'] }): ContractNoteRepository {
+  return (s.ext as (id: string) => unknown)(CONTRACT_EXTENSION_ID) as ContractNoteRepository
+}
+
 /** A storage created with the contract extension installed. */
 export interface ExtensionFixture {
   storage: Storage
@@ -83,12 +87,12 @@ export function describeStorageExtensionContract(name: string, setup: () => Prom
     it('serves the extension as tx.ext(id), inside and outside transactions', async () => {
       const org = newOrganization()
       await storage().transaction(async (tx) => {
-        await tx.ext('contract').insert({ organizationId: org.organizationId, noteId: 'n1', text: 'in tx' })
+        await contractRepo(tx).insert({ organizationId: org.organizationId, noteId: 'n1', text: 'in tx' })
         // Reads inside the transaction see its own writes.
-        expect(await tx.ext('contract').list(org.organizationId)).toHaveLength(1)
+        expect(await contractRepo(tx).list(org.organizationId)).toHaveLength(1)
       })
-      await storage().ext('contract').insert({ organizationId: org.organizationId, noteId: 'n2', text: 'direct' })
-      expect(await storage().ext('contract').list(org.organizationId)).toStrictEqual([
+      await contractRepo(storage()).insert({ organizationId: org.organizationId, noteId: 'n2', text: 'direct' })
+      expect(await contractRepo(storage()).list(org.organizationId)).toStrictEqual([
         { organizationId: org.organizationId, noteId: 'n1', text: 'in tx' },
         { organizationId: org.organizationId, noteId: 'n2', text: 'direct' },
       ])
@@ -98,11 +102,11 @@ export function describeStorageExtensionContract(name: string, setup: () => Prom
       const org = newOrganization()
       await storage().transaction(async (tx) => {
         await tx.organizations.insert(org)
-        await tx.ext('contract').insert({ organizationId: org.organizationId, noteId: 'kept', text: 'x' })
+        await contractRepo(tx).insert({ organizationId: org.organizationId, noteId: 'kept', text: 'x' })
         await tx.audit.append(org.organizationId, auditLink(org.organizationId, { action: 'contract.noted' }))
       })
       expect(await storage().organizations.find(org.organizationId)).not.toBeNull()
-      expect(await storage().ext('contract').list(org.organizationId)).toHaveLength(1)
+      expect(await contractRepo(storage()).list(org.organizationId)).toHaveLength(1)
       expect(await storage().audit.head(org.organizationId)).toMatchObject({ seq: 1 })
     })
 
@@ -114,12 +118,12 @@ export function describeStorageExtensionContract(name: string, setup: () => Prom
         storage().transaction(async (tx) => {
           await tx.organizations.insert(org)
           await tx.agents.insert(agent)
-          await tx.ext('contract').insert({ organizationId: org.organizationId, noteId: 'gone', text: 'x' })
+          await contractRepo(tx).insert({ organizationId: org.organizationId, noteId: 'gone', text: 'x' })
           await tx.audit.append(org.organizationId, auditLink(org.organizationId, { action: 'contract.noted' }))
           throw boom
         }),
       ).rejects.toBe(boom)
-      expect(await storage().ext('contract').list(org.organizationId)).toStrictEqual([])
+      expect(await contractRepo(storage()).list(org.organizationId)).toStrictEqual([])
       expect(await storage().organizations.find(org.organizationId)).toBeNull()
       expect(await storage().agents.find(org.organizationId, agent.agentId)).toBeNull()
       expect(await storage().audit.head(org.organizationId)).toBeNull()
@@ -127,17 +131,17 @@ export function describeStorageExtensionContract(name: string, setup: () => Prom
 
     it('rolls back core and the audit event when the extension itself fails', async () => {
       const org = newOrganization()
-      await storage().ext('contract').insert({ organizationId: org.organizationId, noteId: 'dup', text: 'first' })
+      await contractRepo(storage()).insert({ organizationId: org.organizationId, noteId: 'dup', text: 'first' })
       await expect(
         storage().transaction(async (tx) => {
           await tx.organizations.insert(org)
           await tx.audit.append(org.organizationId, auditLink(org.organizationId))
-          await tx.ext('contract').insert({ organizationId: org.organizationId, noteId: 'dup', text: 'second' })
+          await contractRepo(tx).insert({ organizationId: org.organizationId, noteId: 'dup', text: 'second' })
         }),
       ).rejects.toBeDefined()
       expect(await storage().organizations.find(org.organizationId)).toBeNull()
       expect(await storage().audit.head(org.organizationId)).toBeNull()
-      expect(await storage().ext('contract').list(org.organizationId)).toStrictEqual([{ organizationId: org.organizationId, noteId: 'dup', text: 'first' }])
+      expect(await contractRepo(storage()).list(org.organizationId)).toStrictEqual([{ organizationId: org.organizationId, noteId: 'dup', text: 'first' }])
     })
 
     it('refuses an extension that is not installed with CONFIG_INVALID', async () => {
