@@ -197,7 +197,10 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       await page.getByRole('link', { name: heading }).click()
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
       if (control !== undefined) await page.getByRole('button', { name: control }).waitFor()
-      if (feature === 'analytics') await page.getByRole('img', { name: /^Tokens issued per day/ }).waitFor()
+      if (feature === 'analytics') {
+        await page.getByRole('img', { name: /^Tokens issued per day/ }).waitFor()
+        await page.getByRole('cell', { name: 'Tokens issued' }).waitFor()
+      }
       await shot(page, `14-${feature}`)
       await axe(page, feature)
     }

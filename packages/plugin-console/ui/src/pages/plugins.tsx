@@ -223,12 +223,13 @@ function AnalyticsPage() {
 function TokenChart({ days }: { days: TokenDay[] }) {
   const width = 720
   const height = 200
-  const max = Math.max(1, ...days.map((d) => d.issued))
+  const peak = Math.max(0, ...days.map((d) => d.issued))
+  const max = Math.max(1, peak)
   const bar = width / Math.max(1, days.length)
   const total = days.reduce((n, d) => n + d.issued, 0)
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Tokens issued per day: ${total} in ${days.length} days, at most ${max} a day`} width="100%">
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Tokens issued per day: ${total} in ${days.length} days, at most ${peak} a day`} width="100%">
         {days.map((d, i) => {
           const h = (d.issued / max) * height
           return (
@@ -245,7 +246,7 @@ function TokenChart({ days }: { days: TokenDay[] }) {
           {days.at(-1)?.date}
         </text>
       </svg>
-      <figcaption>{`${total} tokens issued; the busiest day had ${max}.`}</figcaption>
+      <figcaption>{`${total} tokens issued; the busiest day had ${peak}.`}</figcaption>
     </figure>
   )
 }
