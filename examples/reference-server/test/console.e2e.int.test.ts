@@ -197,6 +197,16 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       await page.getByRole('link', { name: heading }).click()
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
       if (control !== undefined) await page.getByRole('button', { name: control }).waitFor()
+      if (feature === 'webhooks') {
+        // A subscription: the signing secret shown once; pause; its (empty) delivery history.
+        await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/agentidp')
+        await page.getByRole('button', { name: 'Create subscription' }).click()
+        expect(await page.getByTestId('secret').textContent()).toMatch(/^whsec_/)
+        await page.getByRole('button', { name: 'Pause' }).click()
+        await page.getByRole('cell', { name: 'paused' }).waitFor()
+        await page.getByRole('button', { name: 'Deliveries' }).click()
+        await page.getByRole('heading', { name: 'Deliveries' }).waitFor()
+      }
       if (feature === 'analytics') {
         await page.getByRole('img', { name: /^Tokens issued per day/ }).waitFor()
         await page.getByRole('cell', { name: 'Tokens issued' }).waitFor()

@@ -80,12 +80,14 @@ function WebhooksPage({ session }: { session: SessionInfo }) {
   const [selected, setSelected] = useState<string>()
   const create = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault()
-    const form = new FormData(e.currentTarget)
+    const el = e.currentTarget
+    const form = new FormData(el)
     const events = form.getAll('events').map(String)
     const description = String(form.get('description') ?? '')
     void run(async () => {
       const created = await post<Subscription>('/api/v1/webhooks', { url: String(form.get('url')), events, ...(description === '' ? {} : { description }) })
       if (created.secret !== undefined) setSecret(created.secret)
+      el.reset()
     })
   }
   return (
@@ -347,16 +349,18 @@ function FederationPage({ session }: { session: SessionInfo }) {
     const text = (k: string) => String(form.get(k) ?? '').trim()
     const scopes = text('scopes').split(/\s+/).filter((s) => s !== '')
     const value = text('value')
-    void run(() =>
-      post('/api/v1/oidc/trust-policies', {
+    const el = e.currentTarget
+    void run(async () => {
+      await post('/api/v1/oidc/trust-policies', {
         name: text('name'),
         issuer: text('issuer'),
         ...(text('audience') === '' ? {} : { audience: text('audience') }),
         conditions: [value.includes('*') ? { claim: text('claim'), glob: value } : { claim: text('claim'), equals: value }],
         agentId: text('agentId'),
         ...(scopes.length === 0 ? {} : { scopes }),
-      }),
-    )
+      })
+      el.reset()
+    })
   }
   return (
     <>
