@@ -73,6 +73,10 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: ADMIN_SECRET,
       SENTRYAGENT_MASTER_KEY: MASTER_KEY,
       LOG_LEVEL: 'silent',
+      // Billing installed (its page shows), Stripe pointed at a closed local port: nothing leaves the machine.
+      STRIPE_SECRET_KEY: 'sk_test_console_e2e',
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      TIER_ENFORCEMENT: 'false',
     })
     server = await build(config, { logger: pino({ level: 'silent' }) })
     await server.app.listen({ port, host: '127.0.0.1' })
@@ -207,6 +211,8 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
         await page.getByRole('button', { name: 'Deliveries' }).click()
         await page.getByRole('heading', { name: 'Deliveries' }).waitFor()
       }
+      // The platform organization is on enterprise: its usage shows, no Upgrade button.
+      if (feature === 'billing') await page.getByRole('cell', { name: 'Tokens today' }).waitFor()
       if (feature === 'analytics') {
         await page.getByRole('img', { name: /^Tokens issued per day/ }).waitFor()
         await page.getByRole('cell', { name: 'Tokens issued' }).waitFor()
