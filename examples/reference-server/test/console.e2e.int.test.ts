@@ -73,6 +73,10 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: ADMIN_SECRET,
       SENTRYAGENT_MASTER_KEY: MASTER_KEY,
       LOG_LEVEL: 'silent',
+      // Billing installed (its page shows), Stripe pointed at a closed local port: nothing leaves the machine.
+      STRIPE_SECRET_KEY: 'sk_test_console_e2e',
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      TIER_ENFORCEMENT: 'false',
     })
     server = await build(config, { logger: pino({ level: 'silent' }) })
     await server.app.listen({ port, host: '127.0.0.1' })
@@ -91,7 +95,7 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
   it('runs the walk-through: setup link, passkeys, agents, credentials, audit, a viewer without write controls', async () => {
     const link = (await readFile(join(dataDir, 'console-setup-link.txt'), 'utf8')).trim()
     const { context, page } = await newPage()
-    page.on('console', (m) => requests.push(`console: ${m.text()}`))
+    page.on('console', (m) => requests.push(`console: ${m.type()} ${m.text()}`))
     page.on('pageerror', (e) => requests.push(`console: uncaught ${e.message}`))
     try {
       await walkthrough(link, context, page)
@@ -178,6 +182,46 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
     await shot(page, '10-passkeys')
     await axe(page, 'passkeys')
 
+    // Delegations (core), then each plugin page the server advertises: a heading, no console error.
+    const errorsBefore = requests.filter((r) => r.startsWith('console: error') || r.startsWith('console: uncaught')).length
+    await page.getByRole('link', { name: 'Delegations' }).click()
+    await page.getByRole('heading', { name: 'Delegations' }).waitFor()
+    await page.getByRole('button', { name: 'Revoke chain' }).waitFor()
+    await shot(page, '13-delegations')
+    await axe(page, 'delegations')
+    const features = await page.evaluate(async () => ((await (await fetch('/console/api/session')).json()) as { features: string[] }).features)
+    const pluginPages = [
+      ['webhooks', 'Webhooks', 'Create subscription'],
+      ['analytics', 'Analytics', undefined],
+      ['billing', 'Plan & usage', undefined],
+      ['federation', 'Federation', 'Create policy'],
+    ] as const
+    for (const [feature, heading, control] of pluginPages) {
+      if (!features.includes(feature)) continue
+      await page.getByRole('link', { name: heading }).click()
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+      if (control !== undefined) await page.getByRole('button', { name: control }).waitFor()
+      if (feature === 'webhooks') {
+        // A subscription: the signing secret shown once; pause; its (empty) delivery history.
+        await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/agentidp')
+        await page.getByRole('button', { name: 'Create subscription' }).click()
+        expect(await page.getByTestId('secret').textContent()).toMatch(/^whsec_/)
+        await page.getByRole('button', { name: 'Pause' }).click()
+        await page.getByRole('cell', { name: 'paused' }).waitFor()
+        await page.getByRole('button', { name: 'Deliveries' }).click()
+        await page.getByRole('heading', { name: 'Deliveries' }).waitFor()
+      }
+      // The platform organization is on enterprise: its usage shows, no Upgrade button.
+      if (feature === 'billing') await page.getByRole('cell', { name: 'Tokens today' }).waitFor()
+      if (feature === 'analytics') {
+        await page.getByRole('img', { name: /^Tokens issued per day/ }).waitFor()
+        await page.getByRole('cell', { name: 'Tokens issued' }).waitFor()
+      }
+      await shot(page, `14-${feature}`)
+      await axe(page, feature)
+    }
+    expect(requests.filter((r) => r.startsWith('console: error') || r.startsWith('console: uncaught')).slice(errorsBefore)).toEqual([])
+
     // Narrow screens: the same pages stay usable at 375 px.
     await page.setViewportSize({ width: 375, height: 800 })
     await page.getByRole('link', { name: 'Agents' }).click()
@@ -203,6 +247,14 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       expect(await viewer.page.getByRole('button', { name }).count(), name).toBe(0)
     }
     await shot(viewer.page, '12-viewer-agent')
+    await viewer.page.getByRole('link', { name: 'Delegations' }).click()
+    await viewer.page.getByRole('heading', { name: 'Delegations' }).waitFor()
+    expect(await viewer.page.getByRole('button', { name: 'Revoke chain' }).count()).toBe(0)
+    if (features.includes('webhooks') && (await viewer.page.getByRole('link', { name: 'Webhooks' }).count()) > 0) {
+      await viewer.page.getByRole('link', { name: 'Webhooks' }).click()
+      await viewer.page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor()
+      expect(await viewer.page.getByRole('button', { name: 'Create subscription' }).count()).toBe(0)
+    }
     // Direct API writes from the viewer's session are refused by the server anyway.
     const status = await viewer.page.evaluate(async () => {
       const s = (await (await fetch('/console/api/session')).json()) as { csrfToken: string }

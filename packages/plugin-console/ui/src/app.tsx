@@ -9,6 +9,7 @@ import { ApiError, get, post, setCsrfToken, type SessionInfo } from './api.js'
 import { AgentPage, AgentsPage } from './pages/agents.js'
 import { AuditPage } from './pages/audit.js'
 import { CompliancePage } from './pages/compliance.js'
+import { DelegationsPage } from './pages/delegations.js'
 import { OperatorsPage } from './pages/operators.js'
 import { OverviewPage } from './pages/overview.js'
 import { PasskeysPage } from './pages/passkeys.js'
@@ -166,6 +167,7 @@ function Shell({ session, route }: { session: SessionInfo; route: string[] }) {
   const items: NavItem[] = [
     { path: '', label: 'Overview', show: true },
     { path: 'agents', label: 'Agents', show: scopes.has('agents:read') },
+    { path: 'delegations', label: 'Delegations', show: scopes.has('agents:read') },
     { path: 'audit', label: 'Audit', show: scopes.has('audit:read') },
     { path: 'compliance', label: 'Compliance', show: scopes.has('audit:read') },
     ...PLUGIN_PAGES.map((p) => ({ path: `plugins/${p.id}`, label: p.label, show: session.features.includes(p.id) && scopes.has(p.scope) })),
@@ -187,6 +189,9 @@ function Shell({ session, route }: { session: SessionInfo; route: string[] }) {
     case 'agents':
       page = route[1] === undefined ? <AgentsPage session={session} /> : <AgentPage session={session} agentId={route[1]} />
       break
+    case 'delegations':
+      page = <DelegationsPage session={session} />
+      break
     case 'audit':
       page = <AuditPage />
       break
@@ -200,7 +205,7 @@ function Shell({ session, route }: { session: SessionInfo; route: string[] }) {
       page = <PasskeysPage session={session} onSignOutEverywhere={() => void signOut(true)} />
       break
     case 'plugins':
-      page = <PluginPage id={route[1] ?? ''} />
+      page = <PluginPage id={route[1] ?? ''} session={session} />
       break
     default:
       page = <p>Not found.</p>
