@@ -31,7 +31,7 @@ export default tseslint.config(
   {
     files: ['packages/*/src/**/*.ts'],
     // The CLI's executable entry reads the environment and hands it to the commands as data.
-    ignores: ['packages/core/src/testing/**', 'packages/cli/src/bin.ts'],
+    ignores: ['packages/core/src/testing/**', 'packages/adapter-postgres/src/testing.ts', 'packages/cli/src/bin.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only the reference server config reads the environment.' }],
     },

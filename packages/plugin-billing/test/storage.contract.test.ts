@@ -4,62 +4,12 @@
  * one customer per organization, idempotent event records, and rollback with the transaction.
  */
 import { randomUUID } from 'node:crypto'
-import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
-import { createMemoryStorage, type Storage } from '@sentryagent/core'
-import { serviceReachable } from '@sentryagent/core/testing'
-import pg from 'pg'
+import { storageTargets } from '@sentryagent/adapter-postgres/testing'
+import type { Storage } from '@sentryagent/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { billingRepository, billingStorage } from '../src/storage.js'
 
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-interface Target {
-  name: string
-  setup(): Promise<{ storage: Storage; teardown(): Promise<void> }>
-}
-
-const targets: Target[] = [
-  {
-    name: 'memory',
-    async setup() {
-      const storage = createMemoryStorage({ extensions: [billingStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-  {
-    name: 'pglite',
-    async setup() {
-      const storage = await createPgliteStorage({ extensions: [billingStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-]
-if (await serviceReachable('postgres', () => adminQuery('select 1'))) {
-  targets.push({
-    name: 'postgres',
-    async setup() {
-      const schema = `billing_${randomUUID().replaceAll('-', '')}`
-      const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 3, extensions: [billingStorage] })
-      return {
-        storage,
-        async teardown() {
-          await storage.close()
-          await adminQuery(`drop schema if exists "${schema}" cascade`)
-        },
-      }
-    },
-  })
-}
+const targets = await storageTargets([billingStorage], 'billing')
 
 describe.each(targets)('billing repository on $name', (target) => {
   let storage: Storage

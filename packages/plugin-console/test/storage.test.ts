@@ -4,73 +4,13 @@
  * invitations are single-use; a failed transaction leaves nothing behind.
  */
 import { randomUUID } from 'node:crypto'
-import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
-import { createMemoryStorage, type Storage } from '@sentryagent/core'
-import pg from 'pg'
+import { storageTargets, type StorageFixture as Fixture } from '@sentryagent/adapter-postgres/testing'
+import type { Storage } from '@sentryagent/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Invitation, Operator, Passkey, Session } from '../src/index.js'
 import { consoleStorage } from '../src/index.js'
 
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-interface Fixture {
-  storage: Storage
-  teardown(): Promise<void>
-}
-
-const targets: { name: string; setup(): Promise<Fixture> }[] = [
-  {
-    name: 'memory',
-    setup: async () => {
-      const storage = createMemoryStorage({ extensions: [consoleStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-  {
-    name: 'pglite',
-    setup: async () => {
-      const storage = await createPgliteStorage({ extensions: [consoleStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-]
-/** PostgreSQL answers; with CI=true an unreachable PostgreSQL fails the suite instead of skipping it. */
-async function postgresReachable(): Promise<boolean> {
-  try {
-    await adminQuery('select 1')
-    return true
-  } catch (err) {
-    if (process.env['CI'] !== undefined && process.env['CI'] !== '') throw new Error('PostgreSQL is not reachable, and CI requires it', { cause: err })
-    return false
-  }
-}
-
-if (await postgresReachable()) {
-  targets.push({
-    name: 'postgres',
-    setup: async () => {
-      const schema = `console_${randomUUID().replaceAll('-', '')}`
-      const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 3, extensions: [consoleStorage] })
-      return {
-        storage,
-        async teardown() {
-          await storage.close()
-          await adminQuery(`drop schema if exists "${schema}" cascade`)
-        },
-      }
-    },
-  })
-}
+const targets = await storageTargets([consoleStorage], 'console')
 
 const T0 = new Date('2026-01-01T00:00:00.000Z')
 const operator = (org: string, email: string, over: Partial<Operator> = {}): Operator => ({

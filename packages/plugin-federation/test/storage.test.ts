@@ -3,63 +3,12 @@
  * PostgreSQL: tenancy of every read, pagination, issuer look-ups, and rollback with core's writes.
  */
 import { randomUUID } from 'node:crypto'
-import { createPgliteStorage, createPostgresStorage } from '@sentryagent/adapter-postgres'
-import { createMemoryStorage, type Storage } from '@sentryagent/core'
-import { serviceReachable } from '@sentryagent/core/testing'
-import pg from 'pg'
+import { storageTargets, type StorageFixture as Fixture } from '@sentryagent/adapter-postgres/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Partner, TrustPolicy } from '../src/model.js'
 import { federationRepo, federationStorage } from '../src/storage.js'
 
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-interface Fixture {
-  storage: Storage
-  teardown(): Promise<void>
-}
-
-const targets: { name: string; setup(): Promise<Fixture> }[] = [
-  {
-    name: 'memory',
-    async setup() {
-      const storage = createMemoryStorage({ extensions: [federationStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-  {
-    name: 'pglite',
-    async setup() {
-      const storage = await createPgliteStorage({ extensions: [federationStorage] })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-]
-if (await serviceReachable('postgres', () => adminQuery('select 1'))) {
-  targets.push({
-    name: 'postgres',
-    async setup() {
-      const schema = `fed_${randomUUID().replaceAll('-', '')}`
-      const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 3, extensions: [federationStorage] })
-      return {
-        storage,
-        async teardown() {
-          await storage.close()
-          await adminQuery(`drop schema if exists "${schema}" cascade`)
-        },
-      }
-    },
-  })
-}
+const targets = await storageTargets([federationStorage], 'fed')
 
 const orgs = () => ({ one: randomUUID(), two: randomUUID(), platform: randomUUID(), x: randomUUID() })
 const at = new Date('2026-01-02T03:04:05.000Z')
