@@ -208,11 +208,12 @@ for (const target of STORAGE_TARGETS) {
       for (let i = 0; i < 30; i++) await service.ping(t.ctx, sub.subscriptionId)
       const workers: TestIdp[] = [t]
       if (db.second !== undefined) {
-        const other = await startIdp(await db.second(), () => t.api.clock())
+        const other = await startIdp(await db.second(), () => t.api.clock(), {}, t.api.secrets)
         cleanups.push(other.close)
         workers.push(other)
       }
-      const counts = await Promise.all([...workers, ...workers].map((w) => w.plugin.runtime.deliverDue()))
+      // The second process first: it must sign with the secret the first one stored.
+      const counts = await Promise.all([...workers].reverse().concat(workers).map((w) => w.plugin.runtime.deliverDue()))
       expect(counts.reduce((a, b) => a + b, 0)).toBe(30)
       expect((await deliveries(t, sub.subscriptionId)).map((d) => d.error)).toEqual(Array.from({ length: 30 }, () => null))
       const ids = hook.received.map((r) => r.headers['webhook-id'])

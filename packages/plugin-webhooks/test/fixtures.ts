@@ -6,7 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createPgliteStorage, createPostgresStorage, type PostgresStorageExtension } from '@sentryagent/adapter-postgres'
-import { createIdp, createMemoryStorage, type ExtensionApi, type Idp, type RequestContext, type Storage } from '@sentryagent/core'
+import { createIdp, createMemoryStorage, type ExtensionApi, type Idp, type RequestContext, type SecretStore, type Storage } from '@sentryagent/core'
 import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { createWebhooksPlugin, type WebhooksOptions, type WebhooksPlugin } from '../src/index.js'
@@ -97,13 +97,15 @@ export interface TestIdp {
 }
 
 /** An IdP with the webhooks plugin (and a helper extension capturing the extension api). */
-export async function startIdp(storage: Storage, clock: () => Date, options: WebhooksOptions = {}): Promise<TestIdp> {
+export async function startIdp(storage: Storage, clock: () => Date, options: WebhooksOptions = {}, secrets?: SecretStore): Promise<TestIdp> {
   const plugin = createWebhooksPlugin({ allowPrivateUrls: true, deliveryIntervalMs: 2_592_000_000, random: () => 0.5, ...options })
   let api: ExtensionApi | undefined
   const idp = createIdp({
     issuer: 'http://127.0.0.1',
     storage,
     clock,
+    // A second process shares the first's secret store, as processes share Vault or the database.
+    ...(secrets === undefined ? {} : { secrets }),
     extensions: [plugin.extension, { id: 'harness', init: (a) => void (api = a) }],
   })
   await idp.ready()
