@@ -51,9 +51,17 @@ export function createWebhooksExtension(
       consumer = api.audit.consume('webhooks.dispatch', async (events, tx) => {
         await svc.enqueue(events, tx)
       }, { actions: WebhooksService.consumedActions })
-      api.jobs.every('webhooks.deliver', options.deliveryIntervalMs ?? 1000, async (signal) => {
-        await svc.deliverDue(signal)
-      })
+      // A short job lease: the row claims (`locked_until`, SKIP LOCKED) already keep two processes
+      // from sending the same delivery, so a process killed mid-run must not stall delivery for the
+      // runner's default lease (5 min): another process resumes within one claim lease.
+      api.jobs.every(
+        'webhooks.deliver',
+        options.deliveryIntervalMs ?? 1000,
+        async (signal) => {
+          await svc.deliverDue(signal)
+        },
+        { leaseMs: (options.timeoutMs ?? 10_000) + 20_000 },
+      )
     },
   }
   return {
