@@ -21,6 +21,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { measure, type RequestSpec, type RunResult } from './lib/load.js'
+import { call, token } from './lib/http.js'
 import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
 import { seedAuditMix } from './lib/seed.js'
 
@@ -34,31 +35,9 @@ const DATABASE_URL = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/
 const LABEL = 'analytics'
 
 const log = (msg: string) => process.stderr.write(`[bench:analytics] ${msg}\n`)
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
-async function json(res: Response): Promise<Record<string, unknown>> {
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${res.status} ${text}`)
-  return JSON.parse(text) as Record<string, unknown>
-}
 
-async function token(base: string, id: string, secret: string): Promise<string> {
-  const res = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, secret) },
-    body: 'grant_type=client_credentials',
-  })
-  return String((await json(res))['access_token'])
-}
 
-async function call(base: string, method: string, path: string, bearer: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return json(res)
-}
 
 async function upsertSection(file: URL, heading: string, section: string): Promise<void> {
   const current = await readFile(file, 'utf8').catch(() => heading)

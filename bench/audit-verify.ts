@@ -22,6 +22,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { measure, medianOf, type RequestSpec, type RunResult } from './lib/load.js'
+import { basic, call, token } from './lib/http.js'
 import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
 import { seedAudit } from './lib/seed.js'
 
@@ -40,7 +41,6 @@ const LABEL = env['BENCH_VERIFY_LABEL'] ?? 'current code'
 
 type Phase = 'idle' | 'verify' | 'verify-full'
 const log = (msg: string) => process.stderr.write(`[bench:verify] ${msg}\n`)
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
 interface Tenant {
   organizationId: string
@@ -48,29 +48,8 @@ interface Tenant {
   clientSecret: string
 }
 
-async function json(res: Response): Promise<Record<string, unknown>> {
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${res.status} ${text}`)
-  return JSON.parse(text) as Record<string, unknown>
-}
 
-async function token(base: string, id: string, secret: string): Promise<string> {
-  const res = await fetch(`${base}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, secret) },
-    body: 'grant_type=client_credentials',
-  })
-  return String((await json(res))['access_token'])
-}
 
-async function call(base: string, method: string, path: string, bearer: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return json(res)
-}
 
 /** An organization with one agent holding `scopes` and a client secret. */
 async function provision(base: string, adminToken: string, scopes: string[]): Promise<Tenant> {
