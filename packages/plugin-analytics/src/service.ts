@@ -130,16 +130,24 @@ export function createAnalyticsService(deps: { storage: Storage; clock: () => Da
       const monthStart = new Date(end.getTime() - DEFAULT_DAYS * DAY_MS)
       const last24Hours = zeroTotals()
       const last30Days = zeroTotals()
-      for (const row of await repo().grouped(organizationId, monthStart, end, 'none')) last30Days[TOTAL_FIELDS[row.metric]] += row.count
-      for (const row of await repo().grouped(organizationId, dayStart, end, 'none')) last24Hours[TOTAL_FIELDS[row.metric]] += row.count
-      // Over the UTC days the window touches (per-agent figures are daily).
+      // One read for both windows, so that the day's figures never exceed the month's when the
+      // aggregator commits between two reads.
+      for (const row of await repo().hourly(organizationId, monthStart, end)) {
+        const field = TOTAL_FIELDS[row.metric]
+        last30Days[field] += row.count
+        if (row.hour.getTime() >= dayStart.getTime()) last24Hours[field] += row.count
+      }
+      // Over the UTC days the window touches (per-agent figures are daily). The shorter window is
+      // read first: aggregates only grow, so the month's count read after it is never smaller.
       const active = async (from: Date) =>
         new Set((await repo().byAgent(organizationId, from, end)).filter((r) => ACTIVE.has(r.metric) && r.count > 0).map((r) => r.agentId)).size
+      const activeDay = await active(dayStart)
+      const activeMonth = await active(monthStart)
       return {
         generatedAt: now.toISOString(),
         last24Hours,
         last30Days,
-        activeAgents: { last24Hours: await active(dayStart), last30Days: await active(monthStart) },
+        activeAgents: { last24Hours: activeDay, last30Days: activeMonth },
         liveAgents: await deps.storage.agents.countLive(organizationId),
       }
     },

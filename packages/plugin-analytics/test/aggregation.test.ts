@@ -281,6 +281,49 @@ for (const target of TARGETS) {
       expect(summary.activeAgents.last30Days).toBeLessThanOrEqual(3)
     })
 
+    it('the day never exceeds the month when the aggregator commits while the dashboard reads', async () => {
+      const w = await started()
+      await generate(w, 30, 5)
+      await w.plugin.drain()
+      const org = w.orgs[0]!
+      const a = org.agents[0]!
+      // The aggregator commits new tokens right after the dashboard's first read of the aggregates.
+      let raced = false
+      const end = Math.floor(w.clock.now / H) * H + H
+      // The log as the dashboard's first read sees it (the racing tokens come after).
+      const events = await storedEvents(db, w, org.organizationId)
+      const ext = (id: string) => {
+        const repo = (db.storage.ext as (id: string) => Record<string, unknown>)(id)
+        return new Proxy(repo, {
+          get(r, name) {
+            const fn = r[name as string]
+            if (typeof fn !== 'function') return fn
+            return async (...args: unknown[]) => {
+              const result = (await (fn as (...a: unknown[]) => Promise<unknown>).apply(r, args)) as unknown
+              if (!raced) {
+                raced = true
+                for (let i = 0; i < 3; i++) await tokenFor(w.idp, a.clientId, a.secret)
+                await w.plugin.drain()
+              }
+              return result
+            }
+          },
+        })
+      }
+      // The storage (frozen) as the prototype of one whose `ext` hands out the racing repositories.
+      const racing = Object.create(db.storage, { ext: { value: ext } }) as Storage
+      const summary = await createAnalyticsService({ storage: racing, clock: () => new Date(w.clock.now) }).summary(org.ctx)
+      expect(raced).toBe(true)
+      // Both windows are one snapshot, taken before the racing tokens.
+      const between = (from: number, to: number) => events.filter((e) => e.action === 'token.issued' && e.at.getTime() >= from && e.at.getTime() < to).length
+      expect(summary.last30Days.tokensIssued - summary.last24Hours.tokensIssued).toBe(between(end - 30 * D, end - D))
+      expect(summary.last24Hours.tokensIssued).toBe(between(end - D, end))
+      for (const [field, day] of Object.entries(summary.last24Hours)) {
+        expect(day, field).toBeLessThanOrEqual(summary.last30Days[field as keyof typeof summary.last30Days])
+      }
+      expect(summary.activeAgents.last24Hours).toBeLessThanOrEqual(summary.activeAgents.last30Days)
+    })
+
     if (target.name !== 'memory') {
       it('a crash in the middle of a batch leaves no trace; the retry counts exactly once', async () => {
         const w = await started()
