@@ -121,6 +121,7 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
     })
     expect(overflow, `${name} overflows at 375 px`).toBeLessThanOrEqual(0)
     await shot(page, `${name}-375`)
+    await axe(page, `${name} at 375 px`)
     if (size !== null) await page.setViewportSize(size)
   }
 
@@ -195,7 +196,7 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       await shot(page, 'failure')
       throw new Error(`${err instanceof Error ? String(err.stack) : String(err)}\n${requests.filter((r) => r.startsWith('console:')).join('\n')}`)
     }
-  }, 180_000)
+  }, 300_000)
 
   async function walkthrough(link: string, context: BrowserContext, page: Page) {
 
@@ -391,9 +392,27 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
     expect(partners).toEqual([expect.objectContaining({ issuer: `${outside.base}/idp`, status: 'suspended', allowedOrganizations: ['org-partner-1', 'org-partner-2'] })])
     await partnerRow.getByRole('button', { name: 'Reactivate' }).click()
     await partnerRow.getByText('active', { exact: true }).waitFor()
+    await partnerRow.getByRole('button', { name: 'Edit' }).click()
+    await page.getByLabel('Allowed organization ids (space separated)').first().fill('org-partner-3')
+    await page.getByRole('button', { name: 'Save partner' }).click()
+    await partnerRow.getByRole('cell', { name: 'org-partner-3', exact: true }).waitFor()
+    await page.getByLabel('Token of a partner or trusted issuer').fill('x.y.z')
+    await page.getByRole('button', { name: 'Verify token' }).click()
+    await page.getByText('Not valid (malformed)').waitFor()
     await shot(page, '14-federation')
     await axe(page, 'federation')
     await fitsNarrow(page, '14-federation')
+    // A second partner, removed again: its row goes, and the server has only the first.
+    await page.getByLabel('Partner name').fill('Short-lived IdP')
+    await page.getByLabel('Partner issuer').fill(`${outside.base}/idp-2`)
+    await page.getByLabel('JWKS URL', { exact: true }).fill(`${outside.base}/jwks.json`)
+    await page.getByLabel('Allowed organization ids (space separated)').last().fill('org-partner-9')
+    await page.getByRole('button', { name: 'Register partner' }).click()
+    const shortLived = page.getByRole('row').filter({ hasText: 'Short-lived IdP' })
+    await shortLived.getByRole('button', { name: 'Remove' }).click()
+    await shortLived.waitFor({ state: 'detached' })
+    const left = (await api(apiBase).call('GET', '/api/v1/federation/partners', adminToken)).body?.['items'] as { issuer: string; allowedOrganizations: string[] }[]
+    expect(left).toEqual([expect.objectContaining({ issuer: `${outside.base}/idp`, allowedOrganizations: ['org-partner-3'] })])
     expect(requests.filter((r) => r.startsWith('console: error') || r.startsWith('console: uncaught')).slice(errorsBefore)).toEqual(
       // The refused partner registration answers 422, which the browser logs.
       [expect.stringMatching(/^console: error Failed to load resource: the server responded with a status of 422/)],
