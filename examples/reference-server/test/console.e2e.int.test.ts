@@ -521,6 +521,10 @@ describe.skipIf(!haveBrowser)('the console in Chromium', () => {
       await page.getByLabel('Display name').fill('Olive Owner')
       await page.getByRole('button', { name: 'Create passkey' }).click()
       await page.getByRole('heading', { name: 'Overview' }).waitFor()
+      // Today's usage from the plan's counters: the tenant's agent and this page's own API calls.
+      await page.getByRole('heading', { name: 'Usage today (UTC)' }).waitFor()
+      await page.getByText(/API calls · \d+ tokens issued/).waitFor()
+      await shot(page, '17-overview-tenant')
       // Another organization: the platform's agents are not listed; partners (admin:orgs) not offered.
       await page.getByRole('link', { name: 'Agents' }).click()
       await page.getByRole('link', { name: 'acme-billing-agent' }).waitFor()
