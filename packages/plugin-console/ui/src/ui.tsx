@@ -1,5 +1,5 @@
 /** Small accessible building blocks. */
-import { useId, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react'
+import { useId, useLayoutEffect, useRef, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react'
 
 export function Button({ variant = 'primary', className, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' }) {
   return <button type="button" {...props} className={`btn btn-${variant} ${className ?? ''}`} />
@@ -52,10 +52,20 @@ export function SecretOnce({ label, value }: { label: string; value: string }) {
   )
 }
 
+/**
+ * A table with a caption and column headers. Each cell carries its column's name (`data-label`), so
+ * that on narrow screens (CSS) every row stacks into a labelled card instead of scrolling sideways.
+ */
 export function Table({ caption, head, children }: { caption: string; head: string[]; children: ReactNode }) {
+  const ref = useRef<HTMLTableElement>(null)
+  useLayoutEffect(() => {
+    for (const row of Array.from(ref.current?.tBodies[0]?.rows ?? [])) {
+      Array.from(row.cells).forEach((cell, i) => cell.setAttribute('data-label', head[i] ?? ''))
+    }
+  })
   return (
     <div className="table-wrap">
-      <table>
+      <table ref={ref} className="stack">
         <caption>{caption}</caption>
         <thead>
           <tr>

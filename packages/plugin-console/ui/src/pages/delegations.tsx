@@ -1,6 +1,6 @@
 /**
  * Delegations (core). Core has no listing endpoint, so recent chains come from the audit log
- * (`delegation.created` events); revoke takes a chain id (`DELETE /api/v1/oauth2/token/delegate/{chainId}`),
+ * (`delegation.created` events, their status from `delegation.revoked` events and the expiry); revoke takes a chain id (`DELETE /api/v1/oauth2/token/delegate/{chainId}`),
  * verify takes a delegation token (`POST /api/v1/oauth2/token/verify-delegation`).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query'
@@ -33,6 +33,17 @@ export function DelegationsPage({ session }: { session: SessionInfo }) {
     queryFn: () => get<{ items: DelegationEvent[] }>('/api/v1/audit?limit=50&action=delegation.created'),
     enabled: readAudit,
   })
+  const revokedEvents = useQuery({
+    queryKey: ['delegations', 'revoked'],
+    queryFn: () => get<{ items: { details?: { revokedChainIds?: string[] } }[] }>('/api/v1/audit?limit=100&action=delegation.revoked'),
+    enabled: readAudit,
+  })
+  const revoked = new Set((revokedEvents.data?.items ?? []).flatMap((ev) => ev.details?.revokedChainIds ?? []))
+  const statusOf = (ev: DelegationEvent): 'revoked' | 'expired' | 'active' => {
+    if (ev.details?.chainId !== undefined && revoked.has(ev.details.chainId)) return 'revoked'
+    const expires = ev.details?.expiresAt
+    return expires !== undefined && Date.parse(expires) <= Date.now() ? 'expired' : 'active'
+  }
   const [error, setError] = useState<string>()
   const [notice, setNotice] = useState<string>()
   const [verification, setVerification] = useState<Verification>()
@@ -67,18 +78,21 @@ export function DelegationsPage({ session }: { session: SessionInfo }) {
       {error !== undefined && <Alert>{error}</Alert>}
       {notice !== undefined && <Alert tone="success">{notice}</Alert>}
       {readAudit && (
-        <Table caption="Delegations created (newest first)" head={['Chain id', 'Delegator', 'Delegatee', 'Scopes', 'Created', 'Expires', ...(write ? ['Actions'] : [])]}>
+        <Table caption="Delegations created (newest first)" head={['Chain id', 'Delegator', 'Delegatee', 'Scopes', 'Status', 'Created', 'Expires', ...(write ? ['Actions'] : [])]}>
           {(chains.data?.items ?? []).map((ev) => (
             <tr key={ev.eventId}>
               <td className="mono">{ev.details?.chainId ?? '—'}</td>
               <td className="mono">{ev.details?.delegatorAgentId ?? '—'}</td>
               <td className="mono">{ev.details?.delegateeAgentId ?? '—'}</td>
               <td>{(ev.details?.scopes ?? []).join(' ')}</td>
+              <td>
+                <span className={`badge status-${statusOf(ev)}`}>{statusOf(ev)}</span>
+              </td>
               <td>{when(ev.timestamp)}</td>
               <td>{when(ev.details?.expiresAt)}</td>
               {write && (
                 <td>
-                  {ev.details?.chainId !== undefined && (
+                  {ev.details?.chainId !== undefined && statusOf(ev) === 'active' && (
                     <Button variant="danger" onClick={() => void revoke(String(ev.details?.chainId))}>
                       Revoke
                     </Button>

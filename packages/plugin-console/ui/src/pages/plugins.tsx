@@ -1,8 +1,10 @@
 /** Pages of optional plugins: shown only when the server advertises the plugin (and the role reads it). */
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { can, del, get, patch, post, type SessionInfo } from '../api.js'
-import { Alert, Button, Field, SecretOnce, Select, Table, when } from '../ui.js'
+import { can, get, post, type SessionInfo } from '../api.js'
+import { Alert, Button, Select, Table, when } from '../ui.js'
+import { FederationPage } from './federation.js'
+import { WebhooksPage } from './webhooks.js'
 
 export const PLUGIN_PAGES = [
   { id: 'webhooks', label: 'Webhooks', scope: 'webhooks:read' },
@@ -26,150 +28,6 @@ export function PluginPage({ id, session }: { id: string; session: SessionInfo }
   }
 }
 
-/** Runs a mutation, then refreshes `key`; the error (problem+json detail) is shown. */
-function useRun(key: string[]) {
-  const queries = useQueryClient()
-  const [error, setError] = useState<string>()
-  const run = async (work: () => Promise<unknown>) => {
-    setError(undefined)
-    try {
-      await work()
-      await queries.invalidateQueries({ queryKey: key })
-    } catch (e) {
-      setError(e instanceof Error ? e.message : 'Failed')
-    }
-  }
-  return { error, run }
-}
-
-// ── Webhooks ────────────────────────────────────────────────────────────────────────────────
-
-const WEBHOOK_EVENTS = [
-  'agent.created', 'agent.updated', 'agent.suspended', 'agent.reactivated', 'agent.decommissioned',
-  'credential.generated', 'credential.rotated', 'credential.revoked', 'token.issued', 'token.revoked',
-  'delegation.created', 'delegation.revoked', 'webhook.created', 'webhook.updated', 'webhook.deleted',
-  'webhook.disabled', 'webhook.secret_rotated', 'webhook.ping',
-] as const
-
-interface Subscription {
-  subscriptionId: string
-  url: string
-  description: string | null
-  events: string[]
-  active: boolean
-  disabledReason: string | null
-  createdAt: string
-  secret?: string
-}
-
-interface Delivery {
-  deliveryId: string
-  event: string
-  status: string
-  attempts: number
-  responseCode: number | null
-  lastAttemptAt: string | null
-  error: string | null
-}
-
-function WebhooksPage({ session }: { session: SessionInfo }) {
-  const write = can(session, 'webhooks:write')
-  const subs = useQuery({ queryKey: ['webhooks'], queryFn: () => get<{ items: Subscription[] }>('/api/v1/webhooks') })
-  const { error, run } = useRun(['webhooks'])
-  const [secret, setSecret] = useState<string>()
-  const [selected, setSelected] = useState<string>()
-  const create = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault()
-    const el = e.currentTarget
-    const form = new FormData(el)
-    const events = form.getAll('events').map(String)
-    const description = String(form.get('description') ?? '')
-    void run(async () => {
-      const created = await post<Subscription>('/api/v1/webhooks', { url: String(form.get('url')), events, ...(description === '' ? {} : { description }) })
-      if (created.secret !== undefined) setSecret(created.secret)
-      el.reset()
-    })
-  }
-  return (
-    <>
-      <h1>Webhooks</h1>
-      {error !== undefined && <Alert>{error}</Alert>}
-      {subs.isError && <Alert>{subs.error.message}</Alert>}
-      {secret !== undefined && <SecretOnce label="Signing secret of the new subscription" value={secret} />}
-      <Table caption="Subscriptions" head={['URL', 'Events', 'Status', 'Created', 'Actions']}>
-        {(subs.data?.items ?? []).map((s) => (
-          <tr key={s.subscriptionId}>
-            <td className="mono">{s.url}</td>
-            <td>{s.events.join(' ')}</td>
-            <td>{s.active ? 'active' : `paused${s.disabledReason === null ? '' : ` (${s.disabledReason})`}`}</td>
-            <td>{when(s.createdAt)}</td>
-            <td>
-              <Button variant="secondary" onClick={() => setSelected(s.subscriptionId)}>
-                Deliveries
-              </Button>
-              {write && (
-                <>
-                  <Button variant="secondary" onClick={() => void run(() => patch(`/api/v1/webhooks/${s.subscriptionId}`, { active: !s.active }))}>
-                    {s.active ? 'Pause' : 'Resume'}
-                  </Button>
-                  <Button variant="danger" onClick={() => void run(() => del(`/api/v1/webhooks/${s.subscriptionId}`))}>
-                    Delete
-                  </Button>
-                </>
-              )}
-            </td>
-          </tr>
-        ))}
-      </Table>
-      {selected !== undefined && <Deliveries webhookId={selected} write={write} />}
-      {write && (
-        <form className="card" onSubmit={create} aria-labelledby="new-webhook">
-          <h2 id="new-webhook">New subscription</h2>
-          <Field label="Endpoint URL" name="url" type="url" required placeholder="https://example.com/hooks" />
-          <Field label="Description (optional)" name="description" maxLength={200} />
-          <fieldset>
-            <legend>Events</legend>
-            {WEBHOOK_EVENTS.map((ev) => (
-              <label key={ev} className="check">
-                <input type="checkbox" name="events" value={ev} defaultChecked={ev.startsWith('agent.')} /> {ev}
-              </label>
-            ))}
-          </fieldset>
-          <Button type="submit">Create subscription</Button>
-        </form>
-      )}
-    </>
-  )
-}
-
-function Deliveries({ webhookId, write }: { webhookId: string; write: boolean }) {
-  const deliveries = useQuery({ queryKey: ['webhooks', webhookId, 'deliveries'], queryFn: () => get<{ items: Delivery[] }>(`/api/v1/webhooks/${webhookId}/deliveries`) })
-  const { error, run } = useRun(['webhooks', webhookId, 'deliveries'])
-  return (
-    <>
-      <h2>Deliveries</h2>
-      {error !== undefined && <Alert>{error}</Alert>}
-      <Table caption={`Deliveries of ${webhookId}, newest first`} head={['Event', 'Status', 'Attempts', 'Response', 'Last attempt', ...(write ? ['Actions'] : [])]}>
-        {(deliveries.data?.items ?? []).map((d) => (
-          <tr key={d.deliveryId}>
-            <td>{d.event}</td>
-            <td>{d.status}</td>
-            <td>{d.attempts}</td>
-            <td>{d.responseCode ?? d.error ?? '—'}</td>
-            <td>{when(d.lastAttemptAt)}</td>
-            {write && (
-              <td>
-                <Button variant="secondary" onClick={() => void run(() => post(`/api/v1/webhooks/${webhookId}/deliveries/${d.deliveryId}/redeliver`))}>
-                  Redeliver
-                </Button>
-              </td>
-            )}
-          </tr>
-        ))}
-      </Table>
-    </>
-  )
-}
 
 // ── Analytics ───────────────────────────────────────────────────────────────────────────────
 
@@ -279,6 +137,17 @@ function BillingPage({ session }: { session: SessionInfo }) {
       setBusy(false)
     }
   }
+  const portal = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      const { portalUrl } = await post<{ portalUrl: string }>('/api/v1/billing/portal')
+      window.location.assign(portalUrl)
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Failed')
+      setBusy(false)
+    }
+  }
   const s = status.data
   const limit = (n: number | null) => (n === null ? 'unlimited' : String(n))
   return (
@@ -309,96 +178,27 @@ function BillingPage({ session }: { session: SessionInfo }) {
               <td>{limit(s.limits.tokensPerDay)}</td>
             </tr>
           </Table>
-          {can(session, 'billing:write') && s.tier !== 'enterprise' && (
+          {can(session, 'billing:write') && s.tier === 'free' && (
             <form className="inline-form" onSubmit={(e) => void upgrade(e)}>
-              <Select label="Upgrade to" name="tier" defaultValue={s.tier === 'free' ? 'pro' : 'enterprise'}>
-                {s.tier === 'free' && <option value="pro">pro</option>}
+              <Select label="Upgrade to" name="tier" defaultValue="pro">
+                <option value="pro">pro</option>
                 <option value="enterprise">enterprise</option>
               </Select>
               <Button type="submit" disabled={busy}>
                 Upgrade
               </Button>
+              <span className="hint">Payment happens on Stripe Checkout; the plan changes once Stripe confirms it.</span>
             </form>
           )}
+          {/* A paid plan changes (or ends) in Stripe's Customer Portal. */}
+          {can(session, 'billing:write') && s.tier !== 'free' && (
+            <div className="actions">
+              <Button variant="secondary" onClick={() => void portal()} disabled={busy}>
+                Manage subscription
+              </Button>
+            </div>
+          )}
         </>
-      )}
-    </>
-  )
-}
-
-// ── Federation ──────────────────────────────────────────────────────────────────────────────
-
-interface TrustPolicy {
-  policyId: string
-  name: string
-  issuer: string
-  audience: string | null
-  conditions: { claim: string | string[]; equals?: string; glob?: string }[]
-  agentId: string
-  scopes: string[]
-  mode: string
-}
-
-function FederationPage({ session }: { session: SessionInfo }) {
-  const write = can(session, 'agents:write')
-  const policies = useQuery({ queryKey: ['trust-policies'], queryFn: () => get<{ items: TrustPolicy[] }>('/api/v1/oidc/trust-policies') })
-  const { error, run } = useRun(['trust-policies'])
-  const create = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault()
-    const form = new FormData(e.currentTarget)
-    const text = (k: string) => String(form.get(k) ?? '').trim()
-    const scopes = text('scopes').split(/\s+/).filter((s) => s !== '')
-    const value = text('value')
-    const el = e.currentTarget
-    void run(async () => {
-      await post('/api/v1/oidc/trust-policies', {
-        name: text('name'),
-        issuer: text('issuer'),
-        ...(text('audience') === '' ? {} : { audience: text('audience') }),
-        conditions: [value.includes('*') ? { claim: text('claim'), glob: value } : { claim: text('claim'), equals: value }],
-        agentId: text('agentId'),
-        ...(scopes.length === 0 ? {} : { scopes }),
-      })
-      el.reset()
-    })
-  }
-  return (
-    <>
-      <h1>Federation</h1>
-      <p>Trust policies let workloads of an external OIDC issuer exchange their tokens for an agent&apos;s access token.</p>
-      {error !== undefined && <Alert>{error}</Alert>}
-      {policies.isError && <Alert>{policies.error.message}</Alert>}
-      <Table caption="Trust policies" head={['Name', 'Issuer', 'Audience', 'Conditions', 'Agent', 'Scopes', ...(write ? ['Actions'] : [])]}>
-        {(policies.data?.items ?? []).map((p) => (
-          <tr key={p.policyId}>
-            <td>{p.name}</td>
-            <td className="mono">{p.issuer}</td>
-            <td>{p.audience ?? '—'}</td>
-            <td className="mono">{p.conditions.map((c) => `${[c.claim].flat().join('.')} ${c.glob === undefined ? '=' : '~'} ${c.equals ?? c.glob ?? ''}`).join('; ')}</td>
-            <td className="mono">{p.agentId}</td>
-            <td>{p.scopes.join(' ')}</td>
-            {write && (
-              <td>
-                <Button variant="danger" onClick={() => void run(() => del(`/api/v1/oidc/trust-policies/${p.policyId}`))}>
-                  Delete
-                </Button>
-              </td>
-            )}
-          </tr>
-        ))}
-      </Table>
-      {write && (
-        <form className="card" onSubmit={create} aria-labelledby="new-policy">
-          <h2 id="new-policy">New trust policy</h2>
-          <Field label="Policy name" name="name" required maxLength={100} />
-          <Field label="Issuer" name="issuer" type="url" required placeholder="https://token.actions.githubusercontent.com" />
-          <Field label="Audience (optional)" name="audience" />
-          <Field label="Claim" name="claim" required defaultValue="sub" />
-          <Field label="Claim value (* for a glob)" name="value" required placeholder="repo:acme/app:ref:refs/heads/main" />
-          <Field label="Agent id" name="agentId" required />
-          <Field label="Scopes (space separated, optional)" name="scopes" />
-          <Button type="submit">Create policy</Button>
-        </form>
       )}
     </>
   )
