@@ -303,7 +303,7 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
         await assertMayManage(m, orgId, current.role)
         if (patch.role !== undefined) await assertMayManage(m, orgId, patch.role)
       }
-      return api.transaction(async (tx) => {
+      const next: Operator = await api.transaction(async (tx) => {
         const next: Operator = {
           ...current,
           displayName: patch.displayName ?? current.displayName,
@@ -323,8 +323,11 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
         // A role or status change ends the operator's sessions: its next request sees the new role.
         if (changes['role'] !== undefined || changes['status'] !== undefined) await repoTx.deleteSessionsOf(orgId, operatorId)
         await api.audit.record(tx, { organizationId: orgId, action: 'console.operator_updated', actor: actor(ctx), details: { operatorId, changes } })
-        return view(next)
+        return next
       })
+      // After the commit: the view reads the organization, which on PGlite (one connection) would
+      // wait forever for the open transaction.
+      return view(next)
     },
 
     async remove(ctx: RequestContext, operatorId: string) {
@@ -344,20 +347,18 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
 
     /** Passkeys of an operator: the operator itself, or a caller with authority over its role. */
     async passkeys(ctx: RequestContext, operatorId: string) {
+      // The scope first: a caller without it learns nothing about which ids exist.
+      if (selfId(ctx) !== operatorId) api.idp.requireScope(ctx, 'operators:read')
       const op = await load(ctx, operatorId)
-      if (selfId(ctx) !== operatorId) {
-        api.idp.requireScope(ctx, 'operators:read')
-      }
       return (await repo().listPasskeys(op.organizationId, operatorId)).map(passkeyView)
     },
 
     async removePasskey(ctx: RequestContext, operatorId: string, passkeyId: string) {
+      const self = selfId(ctx) === operatorId
+      if (!self) api.idp.requireScope(ctx, 'operators:write')
       const op = await load(ctx, operatorId)
       const orgId = op.organizationId
-      if (selfId(ctx) !== operatorId) {
-        api.idp.requireScope(ctx, 'operators:write')
-        await assertMayManage(await manager(ctx), orgId, op.role)
-      }
+      if (!self) await assertMayManage(await manager(ctx), orgId, op.role)
       await api.transaction(async (tx) => {
         const repoTx = tx.ext('console')
         if (!(await repoTx.deletePasskey(orgId, operatorId, passkeyId))) throw new IdpError('NOT_FOUND', 'Passkey not found')
