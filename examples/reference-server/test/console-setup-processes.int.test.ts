@@ -36,7 +36,7 @@ describe.runIf(postgres !== undefined)('the setup link with two processes starti
     // One deployment behind one name: one issuer, hence one WebAuthn origin for both processes.
     const issuer = `http://127.0.0.1:${portA}`
     const env = { ...db.env, ISSUER: issuer, LOG_LEVEL: 'warn' }
-    const [a, b]: ServerProcess[] = await Promise.all([spawnServer(env, { port: portA }), spawnServer({ ...env, DATA_DIR: dirB }, { port: portB })])
+    const [a, b]: [ServerProcess, ServerProcess] = await Promise.all([spawnServer(env, { port: portA }), spawnServer({ ...env, DATA_DIR: dirB }, { port: portB })])
     cleanups.push(() => a.stop(), () => b.stop())
 
     // Exactly one link, printed by one process, saved (0600) by that process only.

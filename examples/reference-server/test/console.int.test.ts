@@ -169,6 +169,8 @@ for (const target of TARGETS) {
         expect(res.status, JSON.stringify(tamper)).toBe(400)
         expect(res.headers.get('set-cookie')).toBeNull()
       }
+      const signedIn = await http.call('GET', '/api/v1/audit?action=console.signed_in', admin)
+      expect((signedIn.body?.['items'] as { actor: string; details: { operatorId: string } }[]).some((e) => e.actor === `operator:${owner.operatorId}` && e.details.operatorId === owner.operatorId)).toBe(true)
       const failed = await http.call('GET', '/api/v1/audit?action=console.sign_in_failed', admin)
       expect((failed.body?.['items'] as unknown[]).length).toBeGreaterThanOrEqual(5)
       expect(sessionFrom((await signIn(ownerKey)).res).operatorId).toBe(owner.operatorId)
