@@ -1,9 +1,10 @@
 /**
  * Session and link lifetimes with an injected clock: idle expiry (30 min, sliding), absolute
- * expiry (12 h, however active), invitation links valid 24 h; the setup link is created once.
+ * expiry (12 h, however active), WebAuthn challenges (5 min, single use), invitation links valid
+ * 24 h; the setup link is created once; over https the cookie is `__Host-` prefixed and Secure.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { createIdp, createMemoryStorage } from '@sentryagent/core'
+import { createIdp, createMemoryEphemeralStore, createMemoryStorage } from '@sentryagent/core'
 import { sentryAgentIdp } from '@sentryagent/fastify'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
@@ -17,7 +18,7 @@ async function setup(origin?: string) {
   const links: string[] = []
   const plugin = createConsolePlugin({ onSetupLink: (link) => void links.push(link), origin })
   const storage = createMemoryStorage({ extensions: [consoleStorage] })
-  const idp = createIdp({ issuer: 'http://localhost:3000', storage, extensions: [plugin.extension], clock: () => now })
+  const idp = createIdp({ issuer: 'http://localhost:3000', storage, extensions: [plugin.extension], clock: () => now, ephemeral: createMemoryEphemeralStore({ nowMs: () => now.getTime() }) })
   const app = Fastify()
   await app.register(sentryAgentIdp, { idp, rateLimit: false })
   await app.register(plugin.fastify)
@@ -112,6 +113,30 @@ describe('console sessions and links (injected clock)', () => {
     const events = await t.storage.audit.list((await t.storage.organizations.findBySlug('platform'))?.organizationId ?? '', { action: 'console.signed_out' }, { limit: 10 })
     expect(events.items).toHaveLength(1)
     expect(events.items[0]).toMatchObject({ actor: expect.stringMatching(/^operator:op_/), details: { everywhere: false, sessions: 1 } })
+    await t.close()
+  })
+
+  it('WebAuthn challenges live 5 minutes and serve one ceremony', async () => {
+    const t = await setup()
+    const start = async () => String((await t.app.inject({ method: 'POST', url: '/console/api/sign-in/options', payload: {} })).json<{ ceremonyId: string }>().ceremonyId)
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'x', origin: 'http://localhost:3000' })).toString('base64url')
+    const finish = async (ceremonyId: string) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/console/api/sign-in',
+        payload: { ceremonyId, response: { id: 'bm9wZQ', rawId: 'bm9wZQ', type: 'public-key', response: { clientDataJSON }, clientExtensionResults: {} } },
+      })
+      expect(res.statusCode).toBe(400)
+      return res.json<{ code: string; detail: string }>()
+    }
+    // A live challenge is taken (the unknown passkey is what fails), then it is gone.
+    const live = await start()
+    t.advance(299_000)
+    expect(await finish(live)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown passkey' })
+    expect(await finish(live)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown, used or expired challenge' })
+    const stale = await start()
+    t.advance(300_000)
+    expect(await finish(stale)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown, used or expired challenge' })
     await t.close()
   })
 
