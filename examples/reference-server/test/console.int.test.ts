@@ -156,6 +156,40 @@ for (const target of TARGETS) {
       expect((await invite(adminB, 'x@example.com', 'viewer', 'org_does_not_exist')).status).toBe(404)
     })
 
+    it('lets the platform owner manage another organization’s operators from its session; for anyone else it is 404', async () => {
+      const platformOrgId = String(((await browser('GET', '/console/api/session', owner)).body?.['operator'] as { organizationId: string }).organizationId)
+      const org = await browser('POST', '/api/v1/organizations', owner, { name: 'Tenant C', slug: `tenant-c-${target.name}` })
+      expect(org.status).toBe(201)
+      const orgC = String(org.body?.['organizationId'])
+      const inv = await invite(owner, 'admin@c.example', 'admin', orgC)
+      expect(inv.status).toBe(201)
+      expect(inv.body).toMatchObject({ organizationId: orgC, role: 'admin' })
+      const adminC = await register(String(inv.body?.['link']), new SoftAuthenticator(origin, new URL(origin).hostname), { displayName: 'Cleo' })
+      const pending = await invite(owner, 'later@c.example', 'viewer', orgC)
+      expect(pending.status).toBe(201)
+      const listed = await browser('GET', `/api/v1/operators?organizationId=${orgC}`, owner)
+      expect((listed.body?.['items'] as { email: string }[]).map((o) => o.email)).toEqual(['admin@c.example'])
+      const invitations = await browser('GET', `/api/v1/operators/invitations?organizationId=${orgC}`, owner)
+      expect((invitations.body?.['items'] as { invitationId: string }[]).map((i) => i.invitationId)).toEqual([pending.body?.['invitationId']])
+      // C's admin sees its own organization without naming it; naming the platform's is 404.
+      expect(((await browser('GET', '/api/v1/operators', adminC)).body?.['items'] as unknown[]).length).toBe(1)
+      for (const path of [`/api/v1/operators?organizationId=${platformOrgId}`, `/api/v1/operators/invitations?organizationId=${platformOrgId}`]) {
+        expect((await browser('GET', path, adminC)).status, path).toBe(404)
+      }
+      expect((await invite(adminC, 'x@example.com', 'viewer', platformOrgId)).status).toBe(404)
+      // The platform owner acts on C's operator and invitation by id.
+      expect((await browser('GET', `/api/v1/operators/${adminC.operatorId}/passkeys`, owner)).status).toBe(200)
+      const demoted = await browser('PATCH', `/api/v1/operators/${adminC.operatorId}`, owner, { role: 'member' })
+      expect(demoted.status).toBe(200)
+      expect(demoted.body).toMatchObject({ organizationId: orgC, role: 'member' })
+      // The role change ended C's admin's session.
+      expect((await browser('GET', '/api/v1/operators', adminC)).status).toBe(401)
+      expect((await browser('DELETE', `/api/v1/operators/invitations/${String(pending.body?.['invitationId'])}`, owner)).status).toBe(204)
+      // Removed: gone, for the platform owner too.
+      expect((await browser('DELETE', `/api/v1/operators/${adminC.operatorId}`, owner)).status).toBe(204)
+      expect((await browser('GET', `/api/v1/operators/${adminC.operatorId}`, owner)).status).toBe(404)
+    })
+
     it('signs in with the passkey; refuses replayed challenges, wrong origin or RP id, missing user verification and counter regression', async () => {
       const ok = await signIn(ownerKey)
       const session = sessionFrom(ok.res)
@@ -169,6 +203,8 @@ for (const target of TARGETS) {
         expect(res.status, JSON.stringify(tamper)).toBe(400)
         expect(res.headers.get('set-cookie')).toBeNull()
       }
+      const signedIn = await http.call('GET', '/api/v1/audit?action=console.signed_in', admin)
+      expect((signedIn.body?.['items'] as { actor: string; details: { operatorId: string } }[]).some((e) => e.actor === `operator:${owner.operatorId}` && e.details.operatorId === owner.operatorId)).toBe(true)
       const failed = await http.call('GET', '/api/v1/audit?action=console.sign_in_failed', admin)
       expect((failed.body?.['items'] as unknown[]).length).toBeGreaterThanOrEqual(5)
       expect(sessionFrom((await signIn(ownerKey)).res).operatorId).toBe(owner.operatorId)

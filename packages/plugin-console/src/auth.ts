@@ -254,6 +254,7 @@ export function createAuth(api: ExtensionApi, operators: OperatorService, settin
       return api.transaction(async (tx) => {
         const r = tx.ext('console')
         if (!(await r.acceptInvitation(inv.invitationId, now))) throw consoleError('CONSOLE_INVITATION_INVALID', 'This invitation link was used already')
+        await operators.assertSetupOpen(r, inv)
         if ((await r.findOperatorByEmail(operator.organizationId, email)) !== null) throw consoleError('CONSOLE_OPERATOR_EXISTS', 'An operator with this email exists')
         await r.insertOperator(operator)
         await r.insertPasskey(passkey)

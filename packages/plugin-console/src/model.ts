@@ -74,6 +74,11 @@ export interface Session {
 export interface ConsoleRepository {
   insertOperator(operator: Operator): Promise<void>
   findOperator(organizationId: string, operatorId: string): Promise<Operator | null>
+  /**
+   * The organization of `operatorId` (a globally unique id), or `null`. Unscoped: the service calls
+   * it only for platform administrators (`admin:orgs`), who address every organization's operators.
+   */
+  organizationOfOperator(operatorId: string): Promise<string | null>
   findOperatorByEmail(organizationId: string, email: string): Promise<Operator | null>
   /** Ordered by (createdAt, operatorId). */
   listOperators(organizationId: string): Promise<Operator[]>
@@ -94,6 +99,14 @@ export interface ConsoleRepository {
   deletePasskey(organizationId: string, operatorId: string, passkeyId: string): Promise<boolean>
 
   insertInvitation(invitation: Invitation): Promise<void>
+  /**
+   * Inserts a setup invitation unless its organization has a pending, unexpired one (pending
+   * expired ones are removed first). Atomic across processes: of two concurrent calls, one inserts
+   * and the other returns `false` — at most one setup link is ever valid.
+   */
+  insertSetupInvitation(invitation: Invitation, now: Date): Promise<boolean>
+  /** The organization of a pending invitation (a globally unique id), or `null`; for platform administrators only. */
+  organizationOfInvitation(invitationId: string): Promise<string | null>
   findInvitationByTokenHash(tokenHash: string): Promise<Invitation | null>
   /** Pending (not accepted) invitations, newest first. */
   listInvitations(organizationId: string): Promise<Invitation[]>

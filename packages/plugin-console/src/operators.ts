@@ -1,15 +1,17 @@
 /**
  * Operator management (SPEC §12): invitations, operators, passkeys. Every state change and its
  * audit event commit in one transaction; every read and write is scoped by the caller's
- * organization (another organization's ids answer 404, like ids that do not exist); the authority
- * rule bounds every role the caller grants, changes or removes.
+ * organization (another organization's ids answer 404, like ids that do not exist) — except for
+ * platform administrators (`admin:orgs`), who address any organization as in the rest of the REST
+ * API: `organizationId` in the body or query of collection routes, any id on item routes. The
+ * authority rule bounds every role the caller grants, changes or removes, in every organization.
  *
  * @module
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { IdpError, type ExtensionApi, type RequestContext, type StorageTx } from '@sentryagent/core'
 import { consoleError } from './errors.js'
-import type { Invitation, Operator, OperatorRole, Passkey } from './model.js'
+import type { ConsoleRepository, Invitation, Operator, OperatorRole, Passkey } from './model.js'
 import { mayManageRole, roleScopes, type Manager } from './roles.js'
 
 declare module '@sentryagent/core' {
@@ -45,6 +47,9 @@ export const digest = (secret: string): string => createHash('sha256').update(se
 
 /** A 256-bit random secret, base64url. */
 export const newSecret = (): string => randomBytes(32).toString('base64url')
+
+/** Rolls back a setup link that is not needed (an owner registered meanwhile). */
+class SetupNotNeeded extends Error {}
 
 export const operatorNotFound = () => new IdpError('NOT_FOUND', 'Operator not found')
 
@@ -159,13 +164,39 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
 
   const actor = (ctx: RequestContext) => ctx.auth.agentId
 
+  /**
+   * The organization a request addresses (`organizationId` in the body or query): the caller's own
+   * by default; another one only for platform administrators (`admin:orgs`). For anyone else, and
+   * for an organization that does not exist, it is 404 — as for every id of another organization.
+   */
+  async function addressed(ctx: RequestContext, organizationId: string | undefined): Promise<string> {
+    if (organizationId === undefined || organizationId === ctx.auth.organizationId) return ctx.auth.organizationId
+    if (!ctx.auth.isPlatformAdmin || (await api.storage.organizations.find(organizationId)) === null) {
+      throw new IdpError('NOT_FOUND', 'Organization not found')
+    }
+    return organizationId
+  }
+
+  /**
+   * The operator `operatorId` as the caller may address it: in the caller's organization, or in
+   * any organization for a platform administrator (operator ids are globally unique, like agent ids).
+   * @throws {IdpError} NOT_FOUND
+   */
+  async function load(ctx: RequestContext, operatorId: string): Promise<Operator> {
+    const orgId = ctx.auth.isPlatformAdmin ? ((await repo().organizationOfOperator(operatorId)) ?? ctx.auth.organizationId) : ctx.auth.organizationId
+    const op = await repo().findOperator(orgId, operatorId)
+    if (op === null) throw operatorNotFound()
+    return op
+  }
+
   /** The link an invitee opens: the token is in the fragment, never sent to a server log or a Referer. */
   const linkFor = (token: string) => `${opts.origin}/console/#/invite/${token}`
 
+  /** Inserts the invitation with its audit event; `undefined` when a setup link is pending already. */
   async function createInvitation(
     tx: StorageTx,
     input: { organizationId: string; email: string; role: OperatorRole; kind: 'invite' | 'setup'; createdBy: string },
-  ): Promise<{ invitation: Invitation; link: string }> {
+  ): Promise<{ invitation: Invitation; link: string } | undefined> {
     const token = newSecret()
     const now = api.clock()
     const invitation: Invitation = {
@@ -180,7 +211,11 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
       expiresAt: new Date(now.getTime() + opts.invitationTtlSeconds * 1000),
       acceptedAt: null,
     }
-    await tx.ext('console').insertInvitation(invitation)
+    if (input.kind === 'setup') {
+      if (!(await tx.ext('console').insertSetupInvitation(invitation, now))) return undefined
+    } else {
+      await tx.ext('console').insertInvitation(invitation)
+    }
     await api.audit.record(tx, {
       organizationId: input.organizationId,
       action: 'console.invitation_created',
@@ -188,6 +223,17 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
       details: { invitationId: invitation.invitationId, email: invitation.email, role: invitation.role, kind: invitation.kind, expiresAt: invitation.expiresAt.toISOString() },
     })
     return { invitation, link: linkFor(token) }
+  }
+
+  /**
+   * Refuses a setup link once the platform organization has an active owner: the setup link
+   * creates the first owner, never another one. Inside the registration's transaction, pass its
+   * repository.
+   */
+  async function assertSetupOpen(r: ConsoleRepository, invitation: Invitation): Promise<void> {
+    if (invitation.kind === 'setup' && (await r.countActiveOwners(invitation.organizationId)) > 0) {
+      throw consoleError('CONSOLE_INVITATION_INVALID', 'This invitation link is invalid, used or expired')
+    }
   }
 
   function normalizeEmail(email: string): string {
@@ -204,14 +250,7 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
 
     /** `POST /operators/invitations`. */
     async invite(ctx: RequestContext, body: { email: string; role: OperatorRole; organizationId?: string | undefined }) {
-      let organizationId = ctx.auth.organizationId
-      if (body.organizationId !== undefined && body.organizationId !== organizationId) {
-        // Only platform administrators address another organization; for anyone else it does not exist.
-        if (!ctx.auth.isPlatformAdmin || (await api.storage.organizations.find(body.organizationId)) === null) {
-          throw new IdpError('NOT_FOUND', 'Organization not found')
-        }
-        organizationId = body.organizationId
-      }
+      const organizationId = await addressed(ctx, body.organizationId)
       const email = normalizeEmail(body.email)
       const m = await manager(ctx)
       await assertMayManage(m, organizationId, body.role)
@@ -219,42 +258,43 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
         if ((await tx.ext('console').findOperatorByEmail(organizationId, email)) !== null) {
           throw consoleError('CONSOLE_OPERATOR_EXISTS', 'An operator with this email exists in the organization')
         }
-        const { invitation, link } = await createInvitation(tx, { organizationId, email, role: body.role, kind: 'invite', createdBy: actor(ctx) })
-        return { ...invitationView(invitation), link }
+        const created = await createInvitation(tx, { organizationId, email, role: body.role, kind: 'invite', createdBy: actor(ctx) })
+        if (created === undefined) throw new IdpError('INTERNAL', 'The invitation was not created')
+        return { ...invitationView(created.invitation), link: created.link }
       })
     },
 
-    async listInvitations(ctx: RequestContext) {
-      return (await repo().listInvitations(ctx.auth.organizationId)).map(invitationView)
+    /** `GET /operators/invitations?organizationId=`: pending invitations. */
+    async listInvitations(ctx: RequestContext, query: { organizationId?: string | undefined } = {}) {
+      return (await repo().listInvitations(await addressed(ctx, query.organizationId))).map(invitationView)
     },
 
     async revokeInvitation(ctx: RequestContext, invitationId: string) {
       const m = await manager(ctx)
-      const pending = (await repo().listInvitations(ctx.auth.organizationId)).find((i) => i.invitationId === invitationId)
+      const orgId = ctx.auth.isPlatformAdmin ? ((await repo().organizationOfInvitation(invitationId)) ?? ctx.auth.organizationId) : ctx.auth.organizationId
+      const pending = (await repo().listInvitations(orgId)).find((i) => i.invitationId === invitationId)
       if (pending === undefined) throw new IdpError('NOT_FOUND', 'Invitation not found')
       await assertMayManage(m, pending.organizationId, pending.role)
       await api.transaction(async (tx) => {
-        if (!(await tx.ext('console').deleteInvitation(ctx.auth.organizationId, invitationId))) throw new IdpError('NOT_FOUND', 'Invitation not found')
-        await api.audit.record(tx, { organizationId: ctx.auth.organizationId, action: 'console.invitation_revoked', actor: actor(ctx), details: { invitationId } })
+        if (!(await tx.ext('console').deleteInvitation(orgId, invitationId))) throw new IdpError('NOT_FOUND', 'Invitation not found')
+        await api.audit.record(tx, { organizationId: orgId, action: 'console.invitation_revoked', actor: actor(ctx), details: { invitationId } })
       })
     },
 
-    async list(ctx: RequestContext) {
-      return Promise.all((await repo().listOperators(ctx.auth.organizationId)).map(view))
+    /** `GET /operators?organizationId=`. */
+    async list(ctx: RequestContext, query: { organizationId?: string | undefined } = {}) {
+      return Promise.all((await repo().listOperators(await addressed(ctx, query.organizationId))).map(view))
     },
 
     async get(ctx: RequestContext, operatorId: string) {
-      const op = await repo().findOperator(ctx.auth.organizationId, operatorId)
-      if (op === null) throw operatorNotFound()
-      return view(op)
+      return view(await load(ctx, operatorId))
     },
 
     /** `PATCH /operators/{id}`: display name, role, status. */
     async update(ctx: RequestContext, operatorId: string, patch: { displayName?: string | undefined; role?: OperatorRole | undefined; status?: Operator['status'] | undefined }) {
-      const orgId = ctx.auth.organizationId
       const m = await manager(ctx)
-      const current = await repo().findOperator(orgId, operatorId)
-      if (current === null) throw operatorNotFound()
+      const current = await load(ctx, operatorId)
+      const orgId = current.organizationId
       const self = selfId(ctx) === operatorId
       const onlyName = patch.role === undefined && patch.status === undefined
       // Anyone may rename themselves; everything else needs authority over the old and the new role.
@@ -263,7 +303,7 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
         await assertMayManage(m, orgId, current.role)
         if (patch.role !== undefined) await assertMayManage(m, orgId, patch.role)
       }
-      return api.transaction(async (tx) => {
+      const next: Operator = await api.transaction(async (tx) => {
         const next: Operator = {
           ...current,
           displayName: patch.displayName ?? current.displayName,
@@ -283,15 +323,17 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
         // A role or status change ends the operator's sessions: its next request sees the new role.
         if (changes['role'] !== undefined || changes['status'] !== undefined) await repoTx.deleteSessionsOf(orgId, operatorId)
         await api.audit.record(tx, { organizationId: orgId, action: 'console.operator_updated', actor: actor(ctx), details: { operatorId, changes } })
-        return view(next)
+        return next
       })
+      // After the commit: the view reads the organization, which on PGlite (one connection) would
+      // wait forever for the open transaction.
+      return view(next)
     },
 
     async remove(ctx: RequestContext, operatorId: string) {
-      const orgId = ctx.auth.organizationId
       const m = await manager(ctx)
-      const current = await repo().findOperator(orgId, operatorId)
-      if (current === null) throw operatorNotFound()
+      const current = await load(ctx, operatorId)
+      const orgId = current.organizationId
       if (selfId(ctx) !== operatorId) await assertMayManage(m, orgId, current.role)
       await api.transaction(async (tx) => {
         const repoTx = tx.ext('console')
@@ -305,22 +347,18 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
 
     /** Passkeys of an operator: the operator itself, or a caller with authority over its role. */
     async passkeys(ctx: RequestContext, operatorId: string) {
-      const op = await repo().findOperator(ctx.auth.organizationId, operatorId)
-      if (op === null) throw operatorNotFound()
-      if (selfId(ctx) !== operatorId) {
-        api.idp.requireScope(ctx, 'operators:read')
-      }
+      // The scope first: a caller without it learns nothing about which ids exist.
+      if (selfId(ctx) !== operatorId) api.idp.requireScope(ctx, 'operators:read')
+      const op = await load(ctx, operatorId)
       return (await repo().listPasskeys(op.organizationId, operatorId)).map(passkeyView)
     },
 
     async removePasskey(ctx: RequestContext, operatorId: string, passkeyId: string) {
-      const orgId = ctx.auth.organizationId
-      const op = await repo().findOperator(orgId, operatorId)
-      if (op === null) throw operatorNotFound()
-      if (selfId(ctx) !== operatorId) {
-        api.idp.requireScope(ctx, 'operators:write')
-        await assertMayManage(await manager(ctx), orgId, op.role)
-      }
+      const self = selfId(ctx) === operatorId
+      if (!self) api.idp.requireScope(ctx, 'operators:write')
+      const op = await load(ctx, operatorId)
+      const orgId = op.organizationId
+      if (!self) await assertMayManage(await manager(ctx), orgId, op.role)
       await api.transaction(async (tx) => {
         const repoTx = tx.ext('console')
         if (!(await repoTx.deletePasskey(orgId, operatorId, passkeyId))) throw new IdpError('NOT_FOUND', 'Passkey not found')
@@ -332,25 +370,33 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
 
     /**
      * At start: when the platform organization has no active operator and no pending setup link,
-     * creates a one-time setup link for its owner and returns it (else `undefined`).
+     * creates a one-time setup link for its owner and returns it (else `undefined`). Safe when
+     * several processes start at once on one database: storage lets one of them insert the setup
+     * invitation (the others return `undefined` and print nothing — the link's token is stored as a
+     * digest, so no other process can show it), and a link created while the owner was registering
+     * is rolled back.
      */
     async ensureSetupLink(): Promise<string | undefined> {
       const platform = await api.storage.organizations.findBySlug('platform')
       if (platform === null) return undefined
-      const r = repo()
-      if ((await r.countActiveOperators(platform.organizationId)) > 0) return undefined
-      if ((await r.countPendingSetup(platform.organizationId, api.clock())) > 0) return undefined
-      return api.transaction(async (tx) => {
-        const { link } = await createInvitation(tx, {
-          organizationId: platform.organizationId,
-          email: 'owner@platform.invalid',
-          role: 'owner',
-          kind: 'setup',
-          createdBy: 'system:console',
+      const orgId = platform.organizationId
+      if ((await repo().countActiveOperators(orgId)) > 0) return undefined
+      try {
+        return await api.transaction(async (tx) => {
+          const created = await createInvitation(tx, { organizationId: orgId, email: 'owner@platform.invalid', role: 'owner', kind: 'setup', createdBy: 'system:console' })
+          if (created === undefined) return undefined
+          // Read after the insert (which waited for any concurrent registration holding the previous
+          // link): an owner that exists now makes this link useless — roll it back.
+          if ((await tx.ext('console').countActiveOperators(orgId)) > 0) throw new SetupNotNeeded()
+          return created.link
         })
-        return link
-      })
+      } catch (err) {
+        if (err instanceof SetupNotNeeded) return undefined
+        throw err
+      }
     },
+
+    assertSetupOpen,
 
     /** The pending invitation a link's token names, or a refusal (unknown, used or expired). */
     async invitationFor(token: string): Promise<Invitation> {
@@ -358,6 +404,7 @@ export function createOperatorService(api: ExtensionApi, opts: OperatorServiceOp
       if (inv === null || inv.acceptedAt !== null || inv.expiresAt <= api.clock()) {
         throw consoleError('CONSOLE_INVITATION_INVALID', 'This invitation link is invalid, used or expired')
       }
+      await assertSetupOpen(repo(), inv)
       return inv
     },
   }

@@ -6,6 +6,9 @@
 import { Type } from '@sinclair/typebox'
 import { OPERATOR_ROLES } from './model.js'
 
+/** An organization id, as core's `Id` (the same field on `POST /agents` and `GET /agents`). */
+const OrganizationId = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description })
+
 export const Role = Type.Union(OPERATOR_ROLES.map((r) => Type.Literal(r)))
 
 export const OperatorView = Type.Object(
@@ -58,8 +61,14 @@ export const NewInvitation = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 254 }),
     role: Role,
-    organizationId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Platform administrators only: invite into another organization' })),
+    organizationId: Type.Optional(OrganizationId('Platform administrators (`admin:orgs`) only: invite into another organization; anyone else naming another organization gets 404')),
   },
+  { additionalProperties: false },
+)
+
+/** `?organizationId=` of the operator lists: the caller's organization by default. */
+export const OrganizationQuery = Type.Object(
+  { organizationId: Type.Optional(OrganizationId('Platform administrators (`admin:orgs`) only: another organization; anyone else naming another organization gets 404')) },
   { additionalProperties: false },
 )
 

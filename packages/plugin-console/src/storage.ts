@@ -7,7 +7,7 @@
  */
 import type { PostgresStorageExtension } from '@sentryagent/adapter-postgres'
 import type { MemoryJournal } from '@sentryagent/core'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { ConsoleRepository, Invitation, Operator, OperatorRole, Passkey, Session } from './model.js'
 
 declare module '@sentryagent/core' {
@@ -96,6 +96,9 @@ function memoryRepository(): (journal: MemoryJournal) => ConsoleRepository {
       const op = operators.get(id)
       return op !== undefined && op.organizationId === orgId ? copy(op) : null
     },
+    async organizationOfOperator(id) {
+      return operators.get(id)?.organizationId ?? null
+    },
     async findOperatorByEmail(orgId, email) {
       const op = [...operators.values()].find((o) => o.organizationId === orgId && o.email === email)
       return op === undefined ? null : copy(op)
@@ -150,6 +153,20 @@ function memoryRepository(): (journal: MemoryJournal) => ConsoleRepository {
     },
     async insertInvitation(inv) {
       put(journal, invitations, inv.invitationId, copy(inv))
+    },
+    async insertSetupInvitation(inv, now) {
+      // No await between the check and the write: atomic among concurrent transactions.
+      for (const [k, i] of invitations) {
+        if (i.organizationId !== inv.organizationId || i.kind !== 'setup' || i.acceptedAt !== null) continue
+        if (i.expiresAt > now) return false
+        del(journal, invitations, k)
+      }
+      put(journal, invitations, inv.invitationId, copy(inv))
+      return true
+    },
+    async organizationOfInvitation(id) {
+      const inv = invitations.get(id)
+      return inv === undefined || inv.acceptedAt !== null ? null : inv.organizationId
     },
     async findInvitationByTokenHash(hash) {
       const inv = [...invitations.values()].find((i) => i.tokenHash === hash)
@@ -251,6 +268,19 @@ const toSession = (r: ConsoleTables['console_sessions']): Session => ({
   expiresAt: new Date(r.expires_at),
 })
 
+const invitationRow = (inv: Invitation): ConsoleTables['console_invitations'] => ({
+  invitation_id: inv.invitationId,
+  organization_id: inv.organizationId,
+  email: inv.email,
+  role: inv.role,
+  kind: inv.kind,
+  token_hash: inv.tokenHash,
+  created_by: inv.createdBy,
+  created_at: inv.createdAt,
+  expires_at: inv.expiresAt,
+  accepted_at: inv.acceptedAt,
+})
+
 function kyselyRepository(db: Kysely<ConsoleTables>): ConsoleRepository {
   return {
     async insertOperator(op) {
@@ -272,6 +302,10 @@ function kyselyRepository(db: Kysely<ConsoleTables>): ConsoleRepository {
     async findOperator(orgId, id) {
       const r = await db.selectFrom('console_operators').selectAll().where('organization_id', '=', orgId).where('operator_id', '=', id).executeTakeFirst()
       return r === undefined ? null : toOperator(r)
+    },
+    async organizationOfOperator(id) {
+      const r = await db.selectFrom('console_operators').select('organization_id').where('operator_id', '=', id).executeTakeFirst()
+      return r?.organization_id ?? null
     },
     async findOperatorByEmail(orgId, email) {
       const r = await db.selectFrom('console_operators').selectAll().where('organization_id', '=', orgId).where('email', '=', email).executeTakeFirst()
@@ -361,21 +395,28 @@ function kyselyRepository(db: Kysely<ConsoleTables>): ConsoleRepository {
       return Number(r.numDeletedRows) > 0
     },
     async insertInvitation(inv) {
+      await db.insertInto('console_invitations').values(invitationRow(inv)).execute()
+    },
+    async insertSetupInvitation(inv, now) {
       await db
-        .insertInto('console_invitations')
-        .values({
-          invitation_id: inv.invitationId,
-          organization_id: inv.organizationId,
-          email: inv.email,
-          role: inv.role,
-          kind: inv.kind,
-          token_hash: inv.tokenHash,
-          created_by: inv.createdBy,
-          created_at: inv.createdAt,
-          expires_at: inv.expiresAt,
-          accepted_at: inv.acceptedAt,
-        })
+        .deleteFrom('console_invitations')
+        .where('organization_id', '=', inv.organizationId)
+        .where('kind', '=', 'setup')
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '<=', now)
         .execute()
+      // The unique index on pending setup invitations (migration 0002) arbitrates between concurrent
+      // inserts: the second waits for the first to commit, then inserts nothing.
+      const r = await db
+        .insertInto('console_invitations')
+        .values(invitationRow(inv))
+        .onConflict((oc) => oc.column('organization_id').where(sql<boolean>`kind = 'setup' and accepted_at is null`).doNothing())
+        .executeTakeFirst()
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0
+    },
+    async organizationOfInvitation(id) {
+      const r = await db.selectFrom('console_invitations').select('organization_id').where('invitation_id', '=', id).where('accepted_at', 'is', null).executeTakeFirst()
+      return r?.organization_id ?? null
     },
     async findInvitationByTokenHash(hash) {
       const r = await db.selectFrom('console_invitations').selectAll().where('token_hash', '=', hash).executeTakeFirst()
@@ -515,6 +556,16 @@ export const consoleStorage = {
             .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
             .execute()
           await db.schema.createIndex('console_sessions_operator').on('console_sessions').columns(['organization_id', 'operator_id']).execute()
+        },
+      },
+      '0002-console-one-setup-link': {
+        async up(db: Kysely<unknown>) {
+          // Two processes starting at once could each create a setup link; nobody can tell which one
+          // an operator holds, so both are withdrawn (the next start prints a new one), then at most
+          // one pending setup invitation per organization can exist.
+          await sql`delete from console_invitations where kind = 'setup' and accepted_at is null and organization_id in (
+            select organization_id from console_invitations where kind = 'setup' and accepted_at is null group by organization_id having count(*) > 1)`.execute(db)
+          await sql`create unique index console_invitations_one_pending_setup on console_invitations (organization_id) where kind = 'setup' and accepted_at is null`.execute(db)
         },
       },
     },

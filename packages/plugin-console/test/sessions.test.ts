@@ -1,23 +1,24 @@
 /**
  * Session and link lifetimes with an injected clock: idle expiry (30 min, sliding), absolute
- * expiry (12 h, however active), invitation links valid 24 h; the setup link is created once.
+ * expiry (12 h, however active), WebAuthn challenges (5 min, single use), invitation links valid
+ * 24 h; the setup link is created once; over https the cookie is `__Host-` prefixed and Secure.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { createIdp, createMemoryStorage } from '@sentryagent/core'
+import { createIdp, createMemoryEphemeralStore, createMemoryStorage } from '@sentryagent/core'
 import { sentryAgentIdp } from '@sentryagent/fastify'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { consoleStorage, createConsolePlugin } from '../src/index.js'
+import { consoleStorage, cookieName, createConsolePlugin, csrfTokenFor } from '../src/index.js'
 
 const ADMIN_ID = 'admin'
 const ADMIN_SECRET = 'x'.repeat(43)
 
-async function setup() {
+async function setup(origin?: string) {
   let now = new Date('2026-03-01T08:00:00.000Z')
   const links: string[] = []
-  const plugin = createConsolePlugin({ onSetupLink: (link) => void links.push(link) })
+  const plugin = createConsolePlugin({ onSetupLink: (link) => void links.push(link), origin })
   const storage = createMemoryStorage({ extensions: [consoleStorage] })
-  const idp = createIdp({ issuer: 'http://localhost:3000', storage, extensions: [plugin.extension], clock: () => now })
+  const idp = createIdp({ issuer: 'http://localhost:3000', storage, extensions: [plugin.extension], clock: () => now, ephemeral: createMemoryEphemeralStore({ nowMs: () => now.getTime() }) })
   const app = Fastify()
   await app.register(sentryAgentIdp, { idp, rateLimit: false })
   await app.register(plugin.fastify)
@@ -50,7 +51,7 @@ async function setup() {
         expiresAt: new Date(now.getTime() + 12 * 3600_000),
       }),
     )
-    return `sentryagent_console=${id}`
+    return `${cookieName(origin?.startsWith('https://') === true)}=${id}`
   }
   const get = async (cookie: string, url = '/api/v1/agents') => (await app.inject({ method: 'GET', url, headers: { cookie } })).statusCode
   const advance = (ms: number) => {
@@ -65,7 +66,7 @@ async function setup() {
     })
     return String((res.json() as { access_token: string }).access_token)
   }
-  return { app, idp, links, newSession, get, advance, token, close: async () => app.close() }
+  return { app, idp, storage, links, newSession, get, advance, token, close: async () => app.close() }
 }
 
 describe('console sessions and links (injected clock)', () => {
@@ -94,6 +95,48 @@ describe('console sessions and links (injected clock)', () => {
     }
     t.advance(25 * 60_000)
     expect(await t.get(cookie, '/console/api/session')).toBe(401)
+    await t.close()
+  })
+
+  it('over https: the cookie is __Host- prefixed and Secure; a cookie without the prefix is no session; sign-out is audited', async () => {
+    const t = await setup('https://idp.example.com')
+    const cookie = await t.newSession()
+    expect(cookie.startsWith('__Host-sentryagent_console=')).toBe(true)
+    expect(await t.get(cookie)).toBe(200)
+    // The same id under the plain name (settable by a sibling subdomain or over http): not a session.
+    expect(await t.get(cookie.replace('__Host-', ''))).toBe(401)
+    const id = cookie.split('=')[1] ?? ''
+    const out = await t.app.inject({ method: 'POST', url: '/console/api/sign-out', headers: { cookie, 'x-csrf-token': csrfTokenFor(id), origin: 'https://idp.example.com' }, payload: {} })
+    expect(out.statusCode).toBe(204)
+    expect(out.headers['set-cookie']).toBe('__Host-sentryagent_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure')
+    expect(await t.get(cookie)).toBe(401)
+    const events = await t.storage.audit.list((await t.storage.organizations.findBySlug('platform'))?.organizationId ?? '', { action: 'console.signed_out' }, { limit: 10 })
+    expect(events.items).toHaveLength(1)
+    expect(events.items[0]).toMatchObject({ actor: expect.stringMatching(/^operator:op_/), details: { everywhere: false, sessions: 1 } })
+    await t.close()
+  })
+
+  it('WebAuthn challenges live 5 minutes and serve one ceremony', async () => {
+    const t = await setup()
+    const start = async () => String((await t.app.inject({ method: 'POST', url: '/console/api/sign-in/options', payload: {} })).json<{ ceremonyId: string }>().ceremonyId)
+    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'x', origin: 'http://localhost:3000' })).toString('base64url')
+    const finish = async (ceremonyId: string) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/console/api/sign-in',
+        payload: { ceremonyId, response: { id: 'bm9wZQ', rawId: 'bm9wZQ', type: 'public-key', response: { clientDataJSON }, clientExtensionResults: {} } },
+      })
+      expect(res.statusCode).toBe(400)
+      return res.json<{ code: string; detail: string }>()
+    }
+    // A live challenge is taken (the unknown passkey is what fails), then it is gone.
+    const live = await start()
+    t.advance(299_000)
+    expect(await finish(live)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown passkey' })
+    expect(await finish(live)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown, used or expired challenge' })
+    const stale = await start()
+    t.advance(300_000)
+    expect(await finish(stale)).toMatchObject({ code: 'CONSOLE_WEBAUTHN_FAILED', detail: 'Unknown, used or expired challenge' })
     await t.close()
   })
 

@@ -135,6 +135,50 @@ for (const target of targets) {
       expect(await write((r) => r.deleteInvitation('org-a', setup.invitationId))).toBe(true)
     })
 
+    it('keeps at most one pending setup invitation per organization, also under concurrent transactions', async () => {
+      // Each transaction holds its insert a moment before committing, so that they overlap for real
+      // on PostgreSQL (a pool of connections); the loser waits for the winner, then inserts nothing.
+      const attempts = Array.from({ length: 6 }, () => invitation('org-a', { kind: 'setup', role: 'owner' }))
+      const results = await Promise.all(
+        attempts.map((inv) =>
+          write(async (r) => {
+            const inserted = await r.insertSetupInvitation(inv, T0)
+            await new Promise((resolve) => setTimeout(resolve, 50))
+            return inserted
+          }),
+        ),
+      )
+      expect(results.filter(Boolean)).toHaveLength(1)
+      const winner = attempts[results.indexOf(true)] as Invitation
+      expect((await read().listInvitations('org-a')).map((i) => i.invitationId)).toEqual([winner.invitationId])
+      for (const loser of attempts.filter((i) => i !== winner)) expect(await read().findInvitationByTokenHash(loser.tokenHash)).toBeNull()
+      // Another organization has its own; a plain invitation is not a setup link.
+      expect(await write((r) => r.insertSetupInvitation(invitation('org-b', { kind: 'setup', role: 'owner' }), T0))).toBe(true)
+      await write((r) => r.insertInvitation(invitation('org-a')))
+      // Still pending: refused a day minus a second later; once expired it is replaced.
+      const later = invitation('org-a', { kind: 'setup', role: 'owner', createdAt: new Date(T0.getTime() + 86_400_000), expiresAt: new Date(T0.getTime() + 2 * 86_400_000) })
+      expect(await write((r) => r.insertSetupInvitation(later, new Date(T0.getTime() + 86_399_000)))).toBe(false)
+      expect(await write((r) => r.insertSetupInvitation(later, new Date(T0.getTime() + 86_400_000)))).toBe(true)
+      expect(await read().findInvitationByTokenHash(winner.tokenHash)).toBeNull()
+      // Accepted, it no longer blocks another (the service refuses a setup link once an owner exists).
+      expect(await write((r) => r.acceptInvitation(later.invitationId, new Date(T0.getTime() + 86_401_000)))).toBe(true)
+      expect(await write((r) => r.insertSetupInvitation(invitation('org-a', { kind: 'setup', role: 'owner' }), new Date(T0.getTime() + 86_402_000)))).toBe(true)
+    })
+
+    it('names the organization of an operator or a pending invitation by its id (for platform administrators)', async () => {
+      const a = operator('org-a', 'a@example.com')
+      const inv = invitation('org-b')
+      await write(async (r) => {
+        await r.insertOperator(a)
+        await r.insertInvitation(inv)
+      })
+      expect(await read().organizationOfOperator(a.operatorId)).toBe('org-a')
+      expect(await read().organizationOfOperator('op_nope')).toBeNull()
+      expect(await read().organizationOfInvitation(inv.invitationId)).toBe('org-b')
+      await write((r) => r.acceptInvitation(inv.invitationId, T0))
+      expect(await read().organizationOfInvitation(inv.invitationId)).toBeNull()
+    })
+
     it('ends sessions one by one or all of an operator; removing an operator removes its passkeys and sessions', async () => {
       const a = operator('org-a', 'a@example.com')
       const s1 = session(a)

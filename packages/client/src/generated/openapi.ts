@@ -4645,10 +4645,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pending invitations */
+        /** Pending invitations of the caller’s organization (platform administrators may name one) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Platform administrators (`admin:orgs`) only: another organization; anyone else naming another organization gets 404 */
+                    organizationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4735,7 +4738,7 @@ export interface paths {
                     "application/json": {
                         email: string;
                         role: "owner" | "admin" | "member" | "viewer";
-                        /** @description Platform administrators only: invite into another organization */
+                        /** @description Platform administrators (`admin:orgs`) only: invite into another organization; anyone else naming another organization gets 404 */
                         organizationId?: string;
                     };
                 };
@@ -4898,10 +4901,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operators of the organization */
+        /** Operators of the caller’s organization (platform administrators may name one) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Platform administrators (`admin:orgs`) only: another organization; anyone else naming another organization gets 404 */
+                    organizationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;

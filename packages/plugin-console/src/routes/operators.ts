@@ -1,7 +1,8 @@
 /**
  * `/operators` (under the REST prefix): invitations, operators and their passkeys. Callers are
  * agents with a bearer token or operators with a console session; the role's authority bounds
- * every change.
+ * every change. Platform administrators (`admin:orgs`) address another organization with
+ * `organizationId` (body of an invitation, query of the lists) and any operator by id.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import type { Static } from '@sinclair/typebox'
 import type {} from '@fastify/swagger'
 import type { FastifyPluginAsync } from 'fastify'
 import type { OperatorService } from '../operators.js'
-import { CreatedInvitation, InvitationView, NewInvitation, OperatorPatch, OperatorView, PasskeyView } from '../schemas.js'
+import { CreatedInvitation, InvitationView, NewInvitation, OperatorPatch, OperatorView, OrganizationQuery, PasskeyView } from '../schemas.js'
 
 const tags = ['Operators']
 
@@ -29,10 +30,13 @@ export function operatorRoutes(service: () => OperatorService): FastifyPluginAsy
       },
       async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await service().invite(requireContext(req), req.body)),
     )
-    app.get(
+    app.get<{ Querystring: Static<typeof OrganizationQuery> }>(
       '/operators/invitations',
-      { config: { scopes: ['operators:read'] }, schema: { tags, summary: 'Pending invitations', response: { 200: ItemsOf(InvitationView), ...problemResponses } } },
-      async (req) => ({ items: await service().listInvitations(requireContext(req)) }),
+      {
+        config: { scopes: ['operators:read'] },
+        schema: { tags, summary: 'Pending invitations of the caller’s organization (platform administrators may name one)', querystring: OrganizationQuery, response: { 200: ItemsOf(InvitationView), ...problemResponses } },
+      },
+      async (req) => ({ items: await service().listInvitations(requireContext(req), req.query) }),
     )
     app.delete<{ Params: { invitationId: string } }>(
       '/operators/invitations/:invitationId',
@@ -45,10 +49,13 @@ export function operatorRoutes(service: () => OperatorService): FastifyPluginAsy
         return reply.code(204).send()
       },
     )
-    app.get(
+    app.get<{ Querystring: Static<typeof OrganizationQuery> }>(
       '/operators',
-      { config: { scopes: ['operators:read'] }, schema: { tags, summary: 'Operators of the organization', response: { 200: ItemsOf(OperatorView), ...problemResponses } } },
-      async (req) => ({ items: await service().list(requireContext(req)) }),
+      {
+        config: { scopes: ['operators:read'] },
+        schema: { tags, summary: 'Operators of the caller’s organization (platform administrators may name one)', querystring: OrganizationQuery, response: { 200: ItemsOf(OperatorView), ...problemResponses } },
+      },
+      async (req) => ({ items: await service().list(requireContext(req), req.query) }),
     )
     app.get<{ Params: { operatorId: string } }>(
       '/operators/:operatorId',

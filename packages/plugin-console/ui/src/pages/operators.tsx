@@ -14,13 +14,28 @@ interface Invitation {
   expired: boolean
 }
 
+interface Organization {
+  organizationId: string
+  name: string
+  slug: string
+}
+
 /** Roles this operator may give: never above its own, owners only by owners (the server checks too). */
 const grantable = (own: Role): Role[] => (Object.keys(RANK) as Role[]).filter((r) => (r === 'owner' ? own === 'owner' : RANK[own] <= RANK[r]))
 
 export function OperatorsPage({ session }: { session: SessionInfo }) {
   const queries = useQueryClient()
-  const operators = useQuery({ queryKey: ['operators'], queryFn: () => get<{ items: Operator[] }>('/api/v1/operators') })
-  const invitations = useQuery({ queryKey: ['invitations'], queryFn: () => get<{ items: Invitation[] }>('/api/v1/operators/invitations') })
+  // A platform owner (admin:orgs) manages the operators of every organization; others their own.
+  const platformAdmin = can(session, 'admin:orgs')
+  const [organizationId, setOrganizationId] = useState(session.operator.organizationId)
+  const organizations = useQuery({
+    queryKey: ['organizations', 'all'],
+    queryFn: () => get<{ items: Organization[] }>('/api/v1/organizations?limit=100'),
+    enabled: platformAdmin,
+  })
+  const scope = `?organizationId=${encodeURIComponent(organizationId)}`
+  const operators = useQuery({ queryKey: ['operators', organizationId], queryFn: () => get<{ items: Operator[] }>(`/api/v1/operators${scope}`) })
+  const invitations = useQuery({ queryKey: ['invitations', organizationId], queryFn: () => get<{ items: Invitation[] }>(`/api/v1/operators/invitations${scope}`) })
   const [link, setLink] = useState<string>()
   const [error, setError] = useState<string>()
   const write = can(session, 'operators:write')
@@ -36,7 +51,7 @@ export function OperatorsPage({ session }: { session: SessionInfo }) {
     }
   }
   const invite = useMutation({
-    mutationFn: (body: { email: string; role: Role }) => post<{ link: string }>('/api/v1/operators/invitations', body),
+    mutationFn: (body: { email: string; role: Role }) => post<{ link: string }>('/api/v1/operators/invitations', { ...body, organizationId }),
     onSuccess: async (r) => {
       setLink(r.link)
       await refresh()
@@ -54,6 +69,22 @@ export function OperatorsPage({ session }: { session: SessionInfo }) {
     <>
       <h1>Operators</h1>
       {error !== undefined && <Alert>{error}</Alert>}
+      {platformAdmin && (
+        <Select
+          label="Organization"
+          value={organizationId}
+          onChange={(e) => {
+            setLink(undefined)
+            setOrganizationId(e.target.value)
+          }}
+        >
+          {(organizations.data?.items ?? [{ organizationId, name: 'This organization', slug: '' }]).map((o) => (
+            <option key={o.organizationId} value={o.organizationId}>
+              {o.slug === '' ? o.name : `${o.name} (${o.slug})`}
+            </option>
+          ))}
+        </Select>
+      )}
       <Table caption="Operators of the organization" head={['Name', 'Email', 'Role', 'Status', ...(write ? ['Actions'] : [])]}>
         {(operators.data?.items ?? []).map((o) => (
           <tr key={o.operatorId}>
