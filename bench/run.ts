@@ -5,7 +5,7 @@
  * and the cost growth with registered agents and audit log size. Writes bench/results/latest.md.
  *
  * Knobs (environment): BENCH_DURATION (10 s), BENCH_WARMUP (3 s), BENCH_ROUNDS (2),
- * BENCH_CONNECTIONS (16,64), BENCH_SCENARIOS (token-basic,token-pkjwt,introspect,protected), BENCH_CONFIGS (memory,pglite,postgres,postgres-redis),
+ * BENCH_CONNECTIONS (16,64), BENCH_SCENARIOS (token-basic,token-pkjwt,introspect,protected,token-exchange), BENCH_CONFIGS (memory,pglite,postgres,postgres-redis),
  * BENCH_SCALE_AGENTS (1000,100000; empty = skip), BENCH_SCALE_AUDIT (1000000; 0 = skip),
  * DATABASE_URL, REDIS_URL, BENCH_CPU_PROF (directory: profile the servers with --cpu-prof).
  */
@@ -32,7 +32,7 @@ const SCALE_AGENTS = list('BENCH_SCALE_AGENTS', '1000,100000').map(Number)
 const SCALE_AUDIT = num('BENCH_SCALE_AUDIT', 1_000_000)
 const DATABASE_URL = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS_URL = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
-const ALL_SCENARIOS: readonly ScenarioName[] = ['token-basic', 'token-pkjwt', 'introspect', 'protected']
+const ALL_SCENARIOS: readonly ScenarioName[] = ['token-basic', 'token-pkjwt', 'introspect', 'protected', 'token-exchange']
 const SCENARIOS = list('BENCH_SCENARIOS', ALL_SCENARIOS.join(',')).filter((s): s is ScenarioName => (ALL_SCENARIOS as readonly string[]).includes(s))
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)

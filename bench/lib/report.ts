@@ -64,7 +64,7 @@ export function renderReport(input: ReportInput): string {
           : `${f0(p.rps)} | ${p.p50} | ${p.p99} | ${errs(p)} | ${f1(p.rssMiB)} | ${f2c(p.cpuMsPerRequest)} | ${f2(r.ours.rps / p.rps)} | ${f2(r.ours.p99 / p.p99)} |`),
     )
   }
-  out.push('', '`protected` is `GET /api/v1/agents/{id}` with a bearer token; the peer has no client_credentials equivalent (its userinfo needs an end-user grant), so ours is reported alone.', '')
+  out.push('', '`protected` is `GET /api/v1/agents/{id}` with a bearer token; the peer has no client_credentials equivalent (its userinfo needs an end-user grant), so ours is reported alone. `token-exchange` is our RFC 8693 delegation exchange (Basic client auth of the delegatee, the delegation token as subject token, its access token as actor token); oidc-provider ships no token-exchange grant, so ours is reported alone.', '')
 
   out.push('## Targets (issue 18)', '')
   out.push('| target | measured | met |', '|---|---|:-:|')

@@ -1,7 +1,8 @@
 /**
  * Provisioning of both servers and the request of each scenario: token issuance with
  * `client_secret_basic` and with `private_key_jwt` (a fresh signed assertion per request),
- * introspection, and our protected `GET /api/v1/agents/{id}`.
+ * introspection, our protected `GET /api/v1/agents/{id}`, and our delegation token exchange
+ * (RFC 8693).
  *
  * @module
  */
@@ -13,7 +14,7 @@ const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const FORM = 'application/x-www-form-urlencoded'
 
 /** The scenarios of the report. */
-export type ScenarioName = 'token-basic' | 'token-pkjwt' | 'introspect' | 'protected'
+export type ScenarioName = 'token-basic' | 'token-pkjwt' | 'introspect' | 'protected' | 'token-exchange'
 
 /** What a server needs for every scenario. */
 export interface Target {
@@ -29,6 +30,12 @@ export interface Target {
   introspected: string
   /** Our protected call (`undefined` for the peer: no client_credentials equivalent). */
   protected?: { path: string; token: string }
+  /**
+   * Our delegation token exchange (`undefined` for the peer: oidc-provider has no RFC 8693 grant,
+   * only `registerGrantType` to write one): the delegatee's Basic credentials and the form body
+   * (subject token = the delegation token, actor token = the delegatee's access token).
+   */
+  exchange?: { basic: { id: string; secret: string }; body: string }
 }
 
 /** Our endpoint paths. */
@@ -69,6 +76,10 @@ export function requestFor(scenario: ScenarioName, t: Target): RequestSpec | und
       }
     case 'protected':
       return t.protected === undefined ? undefined : { method: 'GET', path: t.protected.path, headers: { authorization: `Bearer ${t.protected.token}` } }
+    case 'token-exchange':
+      return t.exchange === undefined
+        ? undefined
+        : { method: 'POST', path: t.paths.token, headers: { 'content-type': FORM, authorization: basicHeader(t.exchange.basic.id, t.exchange.basic.secret) }, body: t.exchange.body }
   }
 }
 
@@ -119,7 +130,7 @@ async function call(base: string, method: string, path: string, token: string, b
 
 /** Provisions a tenant on our server (organization, agent, client secret, agent key). */
 export async function provisionOurs(base: string, admin: { id: string; secret: string }): Promise<Target & { organizationId: string; agentId: string }> {
-  const adminToken = await obtainToken(base, bare(admin), { scope: 'admin:orgs agents:read agents:write tokens:read' })
+  const adminToken = await obtainToken(base, bare(admin), { scope: 'admin:orgs agents:read agents:write tokens:read delegation:write' })
   const slug = `bench-${randomUUID().slice(0, 8)}`
   const org = await call(base, 'POST', '/api/v1/organizations', adminToken, { name: slug, slug })
   const organizationId = String(org['organizationId'])
@@ -131,12 +142,12 @@ export async function provisionOurs(base: string, admin: { id: string; secret: s
     capabilities: ['documents:read'],
     owner: slug,
     deploymentEnv: 'production',
-    scopes: ['agents:read', 'agents:write', 'tokens:read'],
+    scopes: ['agents:read', 'agents:write', 'tokens:read', 'delegation:write'],
   })
   const agentId = String(agent['agentId'])
   const cred = await call(base, 'POST', `/api/v1/agents/${agentId}/credentials`, adminToken, {})
   const basic = { id: String(cred['clientId']), secret: String(cred['clientSecret']) }
-  const tenantToken = await obtainToken(base, bare(basic), { scope: 'agents:read agents:write tokens:read' })
+  const tenantToken = await obtainToken(base, bare(basic), { scope: 'agents:read agents:write tokens:read delegation:write' })
   const key = await call(base, 'POST', `/api/v1/agents/${agentId}/keys`, tenantToken, {})
   const privateJwk = key['privateJwk'] as JWK
   const t: Target = {
@@ -147,5 +158,36 @@ export async function provisionOurs(base: string, admin: { id: string; secret: s
     introspected: '',
   }
   const token = await obtainToken(base, t)
-  return { ...t, introspected: token, protected: { path: `/api/v1/agents/${agentId}`, token }, organizationId, agentId }
+  const exchange = await provisionExchange(base, adminToken, organizationId, slug, tenantToken)
+  return { ...t, introspected: token, protected: { path: `/api/v1/agents/${agentId}`, token }, exchange, organizationId, agentId }
+}
+
+/**
+ * A second agent (the delegatee) with a client secret, a delegation of `agents:read` from the
+ * bench agent to it (`delegatorToken`), and the RFC 8693 exchange it repeats: the same delegation
+ * token and actor token on every request, as an agent acting for another one would.
+ */
+async function provisionExchange(base: string, adminToken: string, organizationId: string, slug: string, delegatorToken: string): Promise<NonNullable<Target['exchange']>> {
+  const delegatee = await call(base, 'POST', '/api/v1/agents', adminToken, {
+    organizationId,
+    name: `${slug}-delegatee`,
+    agentType: 'custom',
+    version: '1.0.0',
+    capabilities: [],
+    owner: slug,
+    deploymentEnv: 'production',
+    scopes: ['agents:read'],
+  })
+  const delegateeId = String(delegatee['agentId'])
+  const cred = await call(base, 'POST', `/api/v1/agents/${delegateeId}/credentials`, adminToken, {})
+  const basic = { id: String(cred['clientId']), secret: String(cred['clientSecret']) }
+  const delegation = await call(base, 'POST', '/api/v1/oauth2/token/delegate', delegatorToken, { delegateeAgentId: delegateeId, scopes: ['agents:read'], ttlSeconds: 86_400 })
+  const body = new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: String(delegation['delegationToken']),
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    actor_token: await obtainToken(base, bare(basic), { scope: 'agents:read' }),
+    actor_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+  }).toString()
+  return { basic, body }
 }

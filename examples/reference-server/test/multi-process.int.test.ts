@@ -1,6 +1,7 @@
 /**
  * Two reference-server processes on one PostgreSQL schema and one Redis (random key prefix):
- * revocation, credential rotation and suspension through A are rejected by B within 1 s; rate
+ * revocation, credential rotation, suspension and the removal of a `private_key_jwt` key through A
+ * are rejected by B within 1 s (B's memo holds the imported key); rate
  * limits are shared; a signing key rotation during continuous issuance and verification across
  * both processes causes zero failed verifications.
  */
@@ -9,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serviceReachable } from '@sentryagent/core/testing'
-import { decodeProtectedHeader } from 'jose'
+import { SignJWT, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, MASTER_KEY, api, freePort, provisionTenant } from './harness.js'
@@ -98,6 +99,40 @@ describe.runIf(pgUp && redisUp)('two server processes on one PostgreSQL and one 
     const suspended = await api(a.url).call('PATCH', `/api/v1/agents/${t.agentId}`, admin, { status: 'suspended' })
     expect(suspended.status).toBe(200)
     expect(await until(rejectedBy(b.url, token), 1000)).toBe(true)
+  })
+
+  it('an agent key removed or an agent suspended through A: B refuses its private_key_jwt assertions within 1 s', async () => {
+    const admin = await api(a.url).token(ADMIN_ID, ADMIN_SECRET)
+    const t = await provisionTenant(a.url, admin, 'mp-pkjwt', ['agents:read', 'agents:write'])
+    const tenantToken = await api(a.url).token(t.clientId, t.clientSecret)
+    const keyed = async () => {
+      const res = await api(a.url).call('POST', `/api/v1/agents/${t.agentId}/keys`, tenantToken, {})
+      expect(res.status).toBe(201)
+      return { kid: String(res.body?.['kid']), key: (await importJWK(res.body?.['privateJwk'] as JWK, 'ES256')) as CryptoKey }
+    }
+    const presented = async (base: string, k: { kid: string; key: CryptoKey }) => {
+      const now = Math.floor(Date.now() / 1000)
+      const assertion = await new SignJWT({ jti: randomBytes(12).toString('hex') })
+        .setProtectedHeader({ alg: 'ES256', kid: k.kid })
+        .setIssuer(t.agentId)
+        .setSubject(t.agentId)
+        .setAudience(issuer)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(k.key)
+      const form = { grant_type: 'client_credentials', client_id: t.agentId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }
+      return (await api(base).form('/oauth2/token', form)).status
+    }
+    const removed = await keyed()
+    const kept = await keyed()
+    // B authenticates with both keys first: its memo now holds them, imported.
+    expect(await presented(b.url, removed)).toBe(200)
+    expect(await presented(b.url, kept)).toBe(200)
+    expect((await api(a.url).call('DELETE', `/api/v1/agents/${t.agentId}/keys/${removed.kid}`, tenantToken)).status).toBe(204)
+    expect(await until(async () => (await presented(b.url, removed)) === 401, 1000)).toBe(true)
+    expect(await presented(b.url, kept)).toBe(200)
+    expect((await api(a.url).call('PATCH', `/api/v1/agents/${t.agentId}`, admin, { status: 'suspended' })).status).toBe(200)
+    expect(await until(async () => (await presented(b.url, kept)) === 401, 1000)).toBe(true)
   })
 
   it('shares rate limits: failed authentications counted on A and B slow the client down on both', async () => {

@@ -12,10 +12,17 @@ import type { MemberView, OrganizationView } from './organizations/organization-
 
 const iso = (d: Date) => d.toISOString()
 
+let lastIssuer: string | undefined
+let lastHost = ''
+
 /** The did:web host part of an issuer URL: host, with the port percent-encoded (`%3A`). */
 export function didWebHost(issuer: string): string {
+  // Every view of an agent names its DID: the issuer is parsed once, not per agent rendered.
+  if (issuer === lastIssuer) return lastHost
   const url = new URL(issuer)
-  return url.port === '' ? url.hostname : `${url.hostname}%3A${url.port}`
+  lastHost = url.port === '' ? url.hostname : `${url.hostname}%3A${url.port}`
+  lastIssuer = issuer
+  return lastHost
 }
 
 /** `did:web:{host}:agents:{agentId}` (SPEC §7). */

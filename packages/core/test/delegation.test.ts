@@ -94,6 +94,22 @@ describe('delegation (core, memory ports)', () => {
     expect(exchanged).toMatchObject({ actor: B.agentId, details: { chainId: d.chainId, act: { sub: B.agentId }, scope: 'agents:read' } })
   })
 
+  it('a delegation token exchanged again and again (its signature verdict memoised) still dies with its chain, and a tampered copy never passes', async () => {
+    const { idp, A, B, advance } = await world()
+    const d = await idp.delegation.create(A.ctx, { delegateeAgentId: B.agentId, scopes: ['agents:read'], ttlSeconds: 600 })
+    for (let i = 0; i < 3; i++) expect(await exchange(idp, d.delegationToken, B)).toMatchObject({ scope: 'agents:read' })
+    const [h, p, sig] = d.delegationToken.split('.') as [string, string, string]
+    const widened = Buffer.from(JSON.stringify({ ...decodeJwt(d.delegationToken), scope: 'agents:read agents:write' })).toString('base64url')
+    expect(await reject(exchange(idp, `${h}.${widened}.${sig}`, B))).toBe('INVALID_GRANT')
+    expect(await reject(exchange(idp, `${h}.${p}.${sig.slice(0, -4)}AAAA`, B))).toBe('INVALID_GRANT')
+    const second = await idp.delegation.create(A.ctx, { delegateeAgentId: B.agentId, scopes: ['agents:read'], ttlSeconds: 60 })
+    expect(await exchange(idp, second.delegationToken, B)).toMatchObject({ scope: 'agents:read' })
+    await idp.delegation.revoke(A.ctx, d.chainId)
+    expect(await reject(exchange(idp, d.delegationToken, B))).toBe('INVALID_GRANT')
+    advance(61)
+    expect(await reject(exchange(idp, second.delegationToken, B))).toBe('INVALID_GRANT')
+  })
+
   it('rejects every escalation attempt and leaves no trace of it', async () => {
     const { idp, A, B, C, X, member } = await world()
     const create = (ctx: RequestContext, body: Record<string, unknown>) =>

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { IdpError, MAX_CLIENT_ID_LENGTH, parseBasic } from '@sentryagent/core'
 import type { FastifyRequest } from 'fastify'
 
@@ -21,7 +21,7 @@ import type { FastifyRequest } from 'fastify'
  */
 export function limitKey(kind: string, ...parts: readonly string[]): string {
   // NUL cannot occur in a validated client id or in an address, so the join is unambiguous.
-  const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22)
+  const digest = hash('sha256', parts.join('\u0000'), 'base64url').slice(0, 22)
   return `${kind}:${digest}`
 }
 

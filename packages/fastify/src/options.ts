@@ -32,7 +32,7 @@ export interface SentryAgentIdpOptions {
   poolStats?: PoolStatsSource
   /** Browser origins allowed to call the API (`@fastify/cors`). @default { origins: [] } — no CORS */
   cors?: CorsOptions
-  /** Security headers on every response (`@fastify/helmet`); `false` leaves them to the host. @default { hsts: issuer is https } */
+  /** Security headers on every response (helmet's set, see `security-headers.ts`); `false` leaves them to the host. @default { hsts: issuer is https } */
   securityHeaders?: SecurityHeadersOptions | false
 }
 

@@ -72,9 +72,9 @@ const plugin: FastifyPluginAsync<SentryAgentIdpOptions> = async (app, raw) => {
     route.bodyLimit ??= opts.bodyLimitBytes
     documentSecurity(route)
   })
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id)
-    return payload
+    done(null, payload)
   })
   app.setErrorHandler(idpErrorHandler)
   app.setNotFoundHandler(idpNotFoundHandler)

@@ -82,6 +82,14 @@ describe('security headers', () => {
     expect(headers['x-frame-options']).toBe('DENY')
     expect(headers['referrer-policy']).toBe('no-referrer')
     expect(headers['content-security-policy']).toBe("default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'")
+    // The rest of helmet 8's set, which the binding computes once instead of running helmet per request.
+    expect(headers['cross-origin-opener-policy']).toBe('same-origin')
+    expect(headers['cross-origin-resource-policy']).toBe('same-origin')
+    expect(headers['origin-agent-cluster']).toBe('?1')
+    expect(headers['x-dns-prefetch-control']).toBe('off')
+    expect(headers['x-download-options']).toBe('noopen')
+    expect(headers['x-permitted-cross-domain-policies']).toBe('none')
+    expect(headers['x-xss-protection']).toBe('0')
   }
 
   it('sends them on every response: success, 401, 404, 413, 429 and OAuth errors; no HSTS over http', async () => {

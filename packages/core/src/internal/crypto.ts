@@ -1,8 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { hash, randomBytes, randomUUID } from 'node:crypto'
 
-/** Hex SHA-256 of a UTF-8 string or bytes. */
+/** Hex SHA-256 of a UTF-8 string or bytes (one-shot `crypto.hash`: no Hash object per call). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
+  return hash('sha256', data, 'hex')
 }
 
 /** A random UUID v4, used for every resource id. */

@@ -11,6 +11,7 @@ import { compactVerify } from 'jose'
 import type { Deps } from '../deps.js'
 import type { Delegation } from '../model.js'
 import { idpKeySet } from './idp-key-set.js'
+import { cachedClaims, rememberClaims } from './verified-token-cache.js'
 import { signJws } from './jws.js'
 
 /** JOSE `typ` of delegation tokens. */
@@ -85,12 +86,24 @@ function asClaims(header: { typ?: unknown }, p: Record<string, unknown>, deps: D
  */
 export async function readDelegationToken(deps: Deps, token: string): Promise<DelegationTokenClaims | null> {
   const jwks = await idpKeySet(deps)
+  // An agent exchanges the same delegation token again and again: the verdict for these bytes under
+  // this key set cannot change (a new key set — rotation, removal — starts a new memo), so the ECDSA
+  // verification runs once (it was the largest item of a token exchange's profile). Expiry and
+  // revocation are still decided by the stored chain on every call.
+  const memoKey = `${deps.opts.issuer}\u0000${token}`
+  const memoised = cachedClaims(verifiedDelegationTokens, jwks, memoKey, deps.clock())
+  if (memoised !== undefined) return memoised
   try {
     const { payload, protectedHeader } = await compactVerify(token, jwks, { algorithms: ['ES256'] })
     const parsed: unknown = JSON.parse(new TextDecoder().decode(payload))
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
-    return asClaims(protectedHeader, parsed as Record<string, unknown>, deps)
+    const claims = asClaims(protectedHeader, parsed as Record<string, unknown>, deps)
+    if (claims !== null) rememberClaims(verifiedDelegationTokens, jwks, memoKey, claims)
+    return claims
   } catch {
     return null
   }
 }
+
+/** Verified delegation tokens per published key set (see `verified-token-cache.ts`). */
+const verifiedDelegationTokens = new WeakMap<object, Map<string, DelegationTokenClaims>>()

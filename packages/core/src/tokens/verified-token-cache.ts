@@ -8,6 +8,7 @@
  * organization) is still checked on every call by the caller. Entries are keyed by the key set
  * object, which `idpKeySet` replaces whenever the published keys change, so a rotation or a removed
  * key can never be bypassed. Bounded: the oldest entries are dropped beyond {@link MAX_ENTRIES}.
+ * Delegation tokens (`delegation-token.ts`) use the same memo functions, with their own map.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export const MAX_ENTRIES = 10_000
  * The memoised claims of `token` verified under `keySet`, if still within their validity at `now`;
  * `undefined` otherwise (the caller verifies in full). Returns a shallow copy.
  */
-export function cachedClaims(memo: WeakMap<object, Map<string, AccessTokenClaims>>, keySet: object, token: string, now: Date): AccessTokenClaims | undefined {
+export function cachedClaims<C extends { exp: number } = AccessTokenClaims>(memo: WeakMap<object, Map<string, C>>, keySet: object, token: string, now: Date): C | undefined {
   const claims = memo.get(keySet)?.get(token)
   if (claims === undefined) return undefined
   const seconds = Math.floor(now.getTime() / 1000)
@@ -32,7 +33,7 @@ export function cachedClaims(memo: WeakMap<object, Map<string, AccessTokenClaims
 }
 
 /** Remembers claims that passed full verification of `token` under `keySet`. */
-export function rememberClaims(memo: WeakMap<object, Map<string, AccessTokenClaims>>, keySet: object, token: string, claims: AccessTokenClaims): void {
+export function rememberClaims<C extends { exp: number } = AccessTokenClaims>(memo: WeakMap<object, Map<string, C>>, keySet: object, token: string, claims: C): void {
   let entries = memo.get(keySet)
   if (entries === undefined) {
     entries = new Map()
