@@ -10,15 +10,14 @@
  *
  * @module
  */
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
-import { AGENT_KEY_ALGS, type AgentKeyAlg } from '../agent-keys/public-jwk.js'
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWTPayload } from 'jose'
+import { AGENT_KEY_ALGS } from '../agent-keys/public-jwk.js'
 import type { Deps } from '../deps.js'
 import { IdpError } from '../errors.js'
 import type { OAuthRequest } from '../context.js'
 import type { Agent, AgentKey, Organization } from '../model.js'
 import { livenessTicket, lookupOnce, recallLookup, rememberLookup } from '../tokens/liveness-memo.js'
 import { isWellFormedText } from '../input-rules.js'
-import { importAssertionKey, verifyAssertionJws, type AssertionKey } from './assertion-signature.js'
 import { auditAuthFailure } from './audit-auth-failure.js'
 import { isClientIdShaped, param } from './params.js'
 
@@ -70,22 +69,28 @@ function readUnverified(assertion: string): { alg: string; kid: string | undefin
   }
 }
 
-/** Verifies `assertion` with `key` (alg, `iss` = `sub` = the agent, audience, `exp`, `jti`); returns the payload or the reason it failed. */
-function verifyWith(deps: Deps, assertion: string, key: AgentKey, verifier: AssertionKey, now: Date): JWTPayload | string {
+/** Verifies `assertion` with `key`; returns the payload or the reason it failed. */
+async function verifyWith(deps: Deps, assertion: string, key: AgentKey, verifier: Verifier, now: Date): Promise<JWTPayload | string> {
   const issuer = deps.opts.issuer
-  const result = verifyAssertionJws(assertion, verifier, {
-    issuer: key.agentId,
-    subject: key.agentId,
-    audiences: [issuer, `${issuer}/oauth2/token`],
-    nowSeconds: Math.floor(now.getTime() / 1000),
-    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
-  })
-  if ('payload' in result) return result.payload as JWTPayload
-  const { failure } = result
-  return failure.kind === 'expired' ? 'assertion_expired' : failure.kind === 'claim' ? `bad_claim_${failure.claim}` : 'bad_signature'
+  try {
+    const { payload } = await jwtVerify(assertion, verifier, {
+      algorithms: [key.alg],
+      issuer: key.agentId,
+      subject: key.agentId,
+      audience: [issuer, `${issuer}/oauth2/token`],
+      currentDate: now,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'jti'],
+    })
+    return payload
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) return 'assertion_expired'
+    if (err instanceof joseErrors.JWTClaimValidationFailed) return `bad_claim_${err.claim}`
+    return 'bad_signature'
+  }
 }
 
-type Verifier = AssertionKey
+type Verifier = Awaited<ReturnType<typeof importJWK>>
 
 /** What a successful assertion read: remembered in the liveness memo (per agent, kid and alg). */
 interface AssertionRecords {
@@ -122,8 +127,7 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
       const found = (
         kid !== undefined ? [await deps.storage.agentKeys.find(owner, agentId, kid)] : await deps.storage.agentKeys.listByAgent(owner, agentId, { activeOnly: true })
       ).filter((k): k is AgentKey => k !== null && k.status === 'active' && k.alg === alg)
-      // Imported once per memo entry: a removed key or any change announced clears it (liveness memo).
-      const candidates = found.map((key) => ({ key, verifier: importAssertionKey(key.publicJwk, key.alg as AgentKeyAlg) }))
+      const candidates = await Promise.all(found.map(async (key) => ({ key, verifier: await importJWK({ ...key.publicJwk }, key.alg).catch(() => null) })))
       return { organizationId: owner, candidates }
     }))
   const { organizationId, candidates } = keys
@@ -137,7 +141,7 @@ async function verifyAssertion(deps: Deps, req: OAuthRequest): Promise<{ agent: 
   let failure = 'bad_signature'
   for (const { key, verifier } of candidates) {
     if (verifier === null) continue // a stored key that cannot be imported verifies nothing
-    const result = verifyWith(deps, assertion, key, verifier, now)
+    const result = await verifyWith(deps, assertion, key, verifier, now)
     if (typeof result === 'string') {
       failure = result
       continue
