@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto'
 import { createMemoryStorage } from '@sentryagent/core'
 import { serviceReachable, type StorageFixture } from '@sentryagent/core/testing'
 import pg from 'pg'
-import { createPgliteStorage } from './create-pglite-storage.js'
 import { createPostgresStorage } from './create-postgres-storage.js'
+import { sharedPgliteFixtures } from './internal/shared-pglite.js'
 import type { PostgresStorageExtension } from './postgres-storage-extension.js'
 
 export type { StorageFixture }
@@ -25,7 +25,10 @@ export const TEST_DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://post
 /** One storage target of a suite. */
 export interface StorageTarget {
   readonly name: 'memory' | 'pglite' | 'postgres'
-  /** A fresh storage with the extensions installed (PostgreSQL: in a random schema dropped by `teardown`). */
+  /**
+   * An empty storage with the extensions installed (PostgreSQL: in a random schema dropped by
+   * `teardown`; PGlite: one database per test file, emptied at each `setup()` and closed after the file).
+   */
   setup(): Promise<StorageFixture>
 }
 
@@ -40,6 +43,7 @@ async function adminQuery(statement: string): Promise<void> {
 }
 
 /**
+ * Call it at the top level of a test file or in a `describe` (it registers an `afterAll`).
  * Memory and PGlite always; PostgreSQL when it answers `select 1` — and always under `CI=true`,
  * where an unreachable PostgreSQL fails the suite instead of skipping it (`serviceReachable`).
  */
@@ -52,13 +56,9 @@ export async function storageTargets(extensions: readonly PostgresStorageExtensi
         return { storage, teardown: () => storage.close() }
       },
     },
-    {
-      name: 'pglite',
-      async setup() {
-        const storage = await createPgliteStorage({ extensions })
-        return { storage, teardown: () => storage.close() }
-      },
-    },
+    // One migrated database per file, emptied before each test: opening PGlite (its WebAssembly)
+    // per test cost seconds of CPU each.
+    { name: 'pglite', setup: sharedPgliteFixtures({ extensions }) },
   ]
   if (await serviceReachable('postgres', () => adminQuery('select 1'))) {
     targets.push({

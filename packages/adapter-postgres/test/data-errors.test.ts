@@ -9,8 +9,8 @@
 import { isIdpError, type IdpError, type Storage } from '@sentryagent/core'
 import { serviceReachable } from '@sentryagent/core/testing'
 import { describe, expect, it } from 'vitest'
-import { createPgliteStorage } from '../src/index.js'
-import { postgresFixture, probePostgres } from './postgres-fixture.js'
+import { sharedPgliteFixtures } from '../src/internal/shared-pglite.js'
+import { probePostgres, sharedPostgresFixtures } from './postgres-fixture.js'
 
 async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
   try {
@@ -22,22 +22,11 @@ async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
   throw new Error('expected a rejection')
 }
 
+// One migrated database (PostgreSQL: schema) per target, emptied before each test (see contract.test.ts).
 const targets: Array<{ name: string; open(): Promise<{ storage: Storage; teardown(): Promise<void> }> }> = [
-  {
-    name: 'pglite',
-    async open() {
-      const storage = await createPgliteStorage()
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-  {
-    name: 'pglite-worker',
-    async open() {
-      const storage = await createPgliteStorage({ worker: true })
-      return { storage, teardown: () => storage.close() }
-    },
-  },
-  ...((await serviceReachable('postgres', probePostgres)) ? [{ name: 'pg', open: postgresFixture }] : []),
+  { name: 'pglite', open: sharedPgliteFixtures() },
+  { name: 'pglite-worker', open: sharedPgliteFixtures({ worker: true }) },
+  ...((await serviceReachable('postgres', probePostgres)) ? [{ name: 'pg', open: sharedPostgresFixtures() }] : []),
 ]
 
 describe.each(targets)('data exceptions on $name', ({ open }) => {

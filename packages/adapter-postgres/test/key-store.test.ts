@@ -6,17 +6,14 @@ import { randomBytes } from 'node:crypto'
 import { createLocalKeyStore } from '@sentryagent/core'
 import { describeKeyStoreContract, serviceReachable, type StorageFixture } from '@sentryagent/core/testing'
 import { describe, expect, it } from 'vitest'
-import { createPgliteStorage, createPostgresStorage } from '../src/index.js'
-import { DATABASE_URL, adminQuery, postgresFixture, probePostgres, randomSchema } from './postgres-fixture.js'
+import { createPostgresStorage } from '../src/index.js'
+import { sharedPgliteFixtures } from '../src/internal/shared-pglite.js'
+import { DATABASE_URL, adminQuery, probePostgres, randomSchema, sharedPostgresFixtures } from './postgres-fixture.js'
 
-async function pgliteFixture(): Promise<StorageFixture> {
-  const storage = await createPgliteStorage()
-  return { storage, teardown: () => storage.close() }
-}
-
+// One migrated database (PostgreSQL: schema) per file, emptied before each test (see contract.test.ts).
 const pgUp = await serviceReachable('postgres', probePostgres)
-const targets: { name: string; setup: () => Promise<StorageFixture> }[] = [{ name: 'pglite', setup: pgliteFixture }]
-if (pgUp) targets.push({ name: 'pg', setup: postgresFixture })
+const targets: { name: string; setup: () => Promise<StorageFixture> }[] = [{ name: 'pglite', setup: sharedPgliteFixtures() }]
+if (pgUp) targets.push({ name: 'pg', setup: sharedPostgresFixtures() })
 
 for (const target of targets) {
   describeKeyStoreContract(`local key store on postgres/${target.name}`, async () => {

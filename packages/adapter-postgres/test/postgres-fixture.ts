@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto'
 import type { StorageFixture } from '@sentryagent/core/testing'
 import pg from 'pg'
+import { afterAll } from 'vitest'
 import { createPostgresStorage, type PostgresStorageOptions } from '../src/index.js'
+import { emptyTablesStatement } from '../src/internal/shared-pglite.js'
 
 /** `DATABASE_URL`, or the local trust-auth test database. */
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -46,5 +48,60 @@ export async function postgresFixture(options: Pick<PostgresStorageOptions, 'ext
       await storage.close()
       await adminQuery(`drop schema if exists "${schema}" cascade`)
     },
+  }
+}
+
+/**
+ * Fixtures in one schema per suite: created and migrated at the first `setup()`, emptied
+ * (`emptyTablesStatement`: every table but the migration bookkeeping) at each `setup()`, dropped after the
+ * file. Creating and migrating a schema per test cost the database a migration each.
+ * A `setup()` while an earlier fixture is in use (concurrent tests) gets a schema of its own.
+ * Call it at the top level of a test file or in a `describe` (it registers an `afterAll`).
+ */
+export function sharedPostgresFixtures(options: Pick<PostgresStorageOptions, 'extensions'> = {}): () => Promise<StorageFixture> {
+  let shared: Promise<{ schema: string; empty: string }> | undefined
+  let inUse = false
+
+  afterAll(async () => {
+    const opened = await shared?.catch(() => undefined)
+    if (opened !== undefined) await adminQuery(`drop schema if exists "${opened.schema}" cascade`)
+  })
+
+  const open = async (): Promise<{ schema: string; empty: string }> => {
+    const schema = randomSchema()
+    const migrating = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 1, ...options })
+    await migrating.close()
+    const client = new pg.Client({ connectionString: DATABASE_URL })
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = $1 order by tablename', [schema])
+      return { schema, empty: emptyTablesStatement(rows.map((r) => r.name), options.extensions ?? [], schema) }
+    } finally {
+      await client.end()
+    }
+  }
+
+  return async () => {
+    if (inUse) return postgresFixture(options)
+    inUse = true
+    try {
+      shared ??= open()
+      const { schema, empty } = await shared
+      await adminQuery(empty)
+      const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 5, migrate: false, ...options })
+      return {
+        storage,
+        async teardown() {
+          try {
+            await storage.close()
+          } finally {
+            inUse = false
+          }
+        },
+      }
+    } catch (err) {
+      inUse = false
+      throw err
+    }
   }
 }
