@@ -4,7 +4,7 @@ import { createAuditBatcher, createMemoryStorage, verifyAuditChain, type Storage
 
 const input = (organizationId: string, n: number) => ({
   organizationId,
-  action: 'token.issued',
+  action: 'token.issued' as const,
   actor: 'test',
   ip: '127.0.0.1',
   details: { jti: `j${n}`, clientId: 'c', grantType: 'client_credentials', scope: '', expiresAt: 0 },
