@@ -123,6 +123,47 @@ describe.runIf(postgres)('audit append on PostgreSQL, two processes on one schem
     expectIntactChain(await chainOf(a, org), 5)
   })
 
+  it('a connection killed while its append waits for the lock fails that append and stores none of it', async () => {
+    const [a, b] = await twoProcesses()
+    const org = randomUUID()
+    await a.audit.appendMany(org, links(org, 0, 1))
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let appendedInTx!: () => void
+    const inTx = new Promise<void>((resolve) => (appendedInTx = resolve))
+    const tx = a.transaction(async (t) => {
+      await t.audit.appendMany(org, links(org, 10, 1))
+      appendedInTx()
+      await held
+    })
+    await inTx
+    // Settled into a value at once: it rejects while the admin connection is still at work.
+    const waiting = b.audit.appendMany(org, links(org, 20, 3)).then(
+      () => 'stored',
+      (err: unknown) => err,
+    )
+    const admin = new pg.Client({ connectionString: DATABASE_URL })
+    await admin.connect()
+    try {
+      let killed = 0
+      while (killed === 0) {
+        const { rowCount } = await admin.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+            where wait_event_type = 'Lock' and query like '%sentryagent_audit_append%' and query not like '%pg_stat_activity%'`,
+        )
+        killed = rowCount ?? 0
+        if (killed === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    } finally {
+      await admin.end()
+    }
+    expect(await waiting).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' })
+    release()
+    await tx
+    expectIntactChain(await chainOf(a, org), 2)
+    expect((await b.audit.appendMany(org, links(org, 30, 1))).map((e) => e.seq)).toEqual([3])
+  })
+
   it('sentryagent_audit_append() inserts nothing when the head it is given is not the chain head', async () => {
     const [a, , schema] = await twoProcesses()
     const org = randomUUID()
