@@ -4,6 +4,7 @@ import { createIdp, createLocalKeyStore, createMemoryStorage, verifyAuditLog, ty
 import { ADMIN_SECRET, ctxFor, tokenFor } from './helpers.js'
 
 /** A memory storage that counts committed transactions. */
+/** Counts commits: transactions, and audit appends outside any (each its own commit). */
 function countingStorage(): { storage: Storage; commits: () => number } {
   const inner = createMemoryStorage()
   let n = 0
@@ -13,6 +14,14 @@ function countingStorage(): { storage: Storage; commits: () => number } {
       const r = await inner.transaction(work)
       n++
       return r
+    },
+    audit: {
+      ...inner.audit,
+      appendMany: async (organizationId, links) => {
+        const r = await inner.audit.appendMany(organizationId, links)
+        n++
+        return r
+      },
     },
   }
   return { storage, commits: () => n }
@@ -44,7 +53,11 @@ describe('audit log', () => {
   it('a failed group commit fails the token request (no token without its event)', async () => {
     const inner = createMemoryStorage()
     let failing = false
-    const storage: Storage = { ...inner, transaction: (work) => (failing ? Promise.reject(new Error('disk full')) : inner.transaction(work)) }
+    const storage: Storage = {
+      ...inner,
+      transaction: (work) => (failing ? Promise.reject(new Error('disk full')) : inner.transaction(work)),
+      audit: { ...inner.audit, appendMany: (org, links) => (failing ? Promise.reject(new Error('disk full')) : inner.audit.appendMany(org, links)) },
+    }
     const { idp } = await setupAt(() => new Date(), storage)
     failing = true
     await expect(tokenFor(idp, 'admin', ADMIN_SECRET)).rejects.toThrow('disk full')

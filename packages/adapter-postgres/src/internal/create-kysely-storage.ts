@@ -11,7 +11,7 @@ import { createAgentRepository } from '../repositories/agent-repository.js'
 import { createAgentKeyRepository } from '../repositories/agent-key-repository.js'
 import { createMarketplaceRepository } from '../repositories/marketplace-repository.js'
 import { createAuditCheckpointRepository } from '../repositories/audit-checkpoint-repository.js'
-import { createAuditRepository } from '../repositories/audit-repository.js'
+import { createAuditHeadHints, createAuditRepository, type AuditHeadHints } from '../repositories/audit-repository.js'
 import { createAuditConsumerRepository } from '../repositories/audit-consumer-repository.js'
 import { createJobRunRepository } from '../repositories/job-run-repository.js'
 import type { PostgresStorageExtension } from '../postgres-storage-extension.js'
@@ -23,7 +23,7 @@ import { createRevocationRepository } from '../repositories/revocation-repositor
 import { createSigningKeyRepository } from '../repositories/signing-key-repository.js'
 import { callerCode, guard } from './storage-errors.js'
 
-function repositories(db: Kysely<Database>, extensions: ReadonlyMap<string, PostgresStorageExtension>): StorageTx {
+function repositories(db: Kysely<Database>, extensions: ReadonlyMap<string, PostgresStorageExtension>, hints: AuditHeadHints): StorageTx {
   const extensionRepos = new Map<string, unknown>()
   return Object.freeze({
     ext(id: string) {
@@ -50,7 +50,7 @@ function repositories(db: Kysely<Database>, extensions: ReadonlyMap<string, Post
     signingKeys: createSigningKeyRepository(db),
     revocations: createRevocationRepository(db),
     delegations: createDelegationRepository(db),
-    audit: createAuditRepository(db),
+    audit: createAuditRepository(db, hints),
     auditCheckpoints: createAuditCheckpointRepository(db),
   })
 }
@@ -65,12 +65,13 @@ export function createKyselyStorage(
   extensions: ReadonlyMap<string, PostgresStorageExtension> = new Map(),
 ): Storage {
   let closing: Promise<void> | undefined
+  const hints = createAuditHeadHints()
   return Object.freeze({
-    ...repositories(db, extensions),
+    ...repositories(db, extensions, hints),
 
     transaction: <T>(work: (tx: StorageTx) => Promise<T>): Promise<T> =>
       // `work`'s own errors are rethrown as they are (after rollback); begin/commit failures are mapped.
-      guard(() => db.transaction().execute((trx) => callerCode(() => work(repositories(trx, extensions))))),
+      guard(() => db.transaction().execute((trx) => callerCode(() => work(repositories(trx, extensions, hints))))),
 
     ping: () =>
       guard(async () => {

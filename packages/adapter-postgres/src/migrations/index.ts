@@ -16,6 +16,7 @@ import { agentKeys } from './0003-agent-keys.js'
 import { delegations } from './0004-delegations.js'
 import { signingKeyActivation } from './0005-signing-key-activation.js'
 import { outboxAndJobs } from './0006-outbox-and-jobs.js'
+import { auditAppendFunction } from './0007-audit-append-function.js'
 
 /** Every migration, keyed by name; names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0004-delegations': delegations,
   '0005-signing-key-activation': signingKeyActivation,
   '0006-outbox-and-jobs': outboxAndJobs,
+  '0007-audit-append-function': auditAppendFunction,
 })
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) }

@@ -1,7 +1,8 @@
 /**
  * Every query on `audit_events`: the per-organization hash chain. Appends are serialised per
- * organization with a transaction-scoped advisory lock, which works across processes and nodes;
- * the unique (organization_id, seq) index is the last line of defence.
+ * organization with a transaction-scoped advisory lock, which works across processes and nodes,
+ * taken by `sentryagent_audit_append()` (migration 0007) together with the head check and the
+ * insert, in one statement; the unique (organization_id, seq) index is the last line of defence.
  *
  * @module
  */
@@ -9,11 +10,8 @@ import { IdpError, type AuditEvent, type AuditHead, type AuditRepository } from 
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Database } from '../database.js'
 import { callerCode, guard } from '../internal/storage-errors.js'
-import { decodeSeqCursor, encodeSeqCursor, int8, jsonb, toPage } from '../internal/sql-values.js'
+import { decodeSeqCursor, encodeSeqCursor, int8, toPage } from '../internal/sql-values.js'
 import type { AuditEventTable } from '../tables/audit-event.table.js'
-
-/** Namespaces the advisory-lock key so that it cannot collide with other users of advisory locks. */
-const LOCK_NAMESPACE = 'sentryagent.audit:'
 
 /** Sequence numbers deleted per statement by `purge()`. */
 const PURGE_SLICE = 10_000
@@ -46,48 +44,13 @@ async function headOf(db: Kysely<Database>, organizationId: string): Promise<Aud
   return row === undefined ? null : { seq: int8(row.seq), hash: row.hash }
 }
 
-/** Appends inside the transaction `trx`; the lock is held until that transaction ends. */
-async function appendIn(
-  trx: Kysely<Database>,
-  organizationId: string,
-  link: (head: AuditHead | null) => AuditEvent,
-): Promise<AuditEvent> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${LOCK_NAMESPACE + organizationId}, 0))`.execute(trx)
-  const head = await headOf(trx, organizationId)
-  const event = await callerCode(() => link(head))
-  if (event.seq !== (head?.seq ?? 0) + 1 || event.organizationId !== organizationId) {
-    throw new IdpError('INTERNAL', 'Audit link does not extend the chain head')
-  }
-  const row = await trx.insertInto('audit_events').values(toRow(organizationId, event)).returningAll().executeTakeFirstOrThrow()
-  return toAuditEvent(row)
-}
-
-function toRow(organizationId: string, event: AuditEvent) {
-  return {
-    event_id: event.eventId,
-    organization_id: organizationId,
-    seq: event.seq,
-    occurred_at: event.timestamp,
-    action: event.action,
-    outcome: event.outcome,
-    actor: event.actor,
-    agent_id: event.agentId,
-    ip: event.ip,
-    details: jsonb(event.details),
-    prev_hash: event.prevHash,
-    hash: event.hash,
-  }
-}
-
-/** Appends a run of events inside `trx` with one lock, one head read and one multi-row insert. */
-async function appendManyIn(
-  trx: Kysely<Database>,
+/** Events linked after `guess`; each `link` must extend the head it is given. */
+async function linkAll(
   organizationId: string,
   links: readonly ((head: AuditHead | null) => AuditEvent)[],
+  guess: AuditHead | null,
 ): Promise<AuditEvent[]> {
-  if (links.length === 0) return []
-  await sql`select pg_advisory_xact_lock(hashtextextended(${LOCK_NAMESPACE + organizationId}, 0))`.execute(trx)
-  let head = await headOf(trx, organizationId)
+  let head = guess
   const events: AuditEvent[] = []
   for (const link of links) {
     const event = await callerCode(() => link(head))
@@ -97,31 +60,116 @@ async function appendManyIn(
     events.push(event)
     head = { seq: event.seq, hash: event.hash }
   }
-  const rows = await trx
-    .insertInto('audit_events')
-    .values(events.map((event) => toRow(organizationId, event)))
-    .returningAll()
-    .execute()
-  return rows.map(toAuditEvent).sort((a, b) => a.seq - b.seq)
+  return events
+}
+
+function toJsonRow(event: AuditEvent) {
+  return {
+    event_id: event.eventId,
+    seq: event.seq,
+    occurred_at: event.timestamp.toISOString(),
+    action: event.action,
+    outcome: event.outcome,
+    actor: event.actor,
+    agent_id: event.agentId,
+    ip: event.ip,
+    details: event.details,
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  }
+}
+
+/**
+ * One `sentryagent_audit_append()` call: inserts `events` if the chain head is still the one they
+ * extend, else returns the true head (and inserts nothing).
+ */
+async function tryAppend(
+  db: Kysely<Database>,
+  organizationId: string,
+  after: AuditHead | null,
+  events: readonly AuditEvent[],
+): Promise<{ appended: true } | { appended: false; head: AuditHead | null }> {
+  const { rows } = await sql<{ appended: boolean; head_seq: string | number | null; head_hash: string | null }>`
+    select * from sentryagent_audit_append(${organizationId}, ${after?.seq ?? 0}, ${after?.hash ?? null},
+      cast(${JSON.stringify(events.map(toJsonRow))} as text)::jsonb)`.execute(db)
+  const row = rows[0]
+  if (row === undefined) throw new IdpError('INTERNAL', 'sentryagent_audit_append returned no row')
+  if (row.appended) return { appended: true }
+  return { appended: false, head: row.head_seq === null || row.head_hash === null ? null : { seq: int8(row.head_seq), hash: row.head_hash } }
+}
+
+/** Attempts at the append outside a transaction before one inside a transaction (which cannot miss). */
+const AUTOCOMMIT_ATTEMPTS = 3
+
+/**
+ * Appends a run of events after the organization's head: links them to the head this storage last
+ * saw (`hints`), and lets `sentryagent_audit_append()` check that head under the lock. Usually one
+ * statement; a stale hint (another process appended) costs one more, linked to the head returned.
+ * Inside a transaction the lock taken by the first call is held until the transaction ends, so
+ * the second call cannot miss. Outside one each call is its own transaction, durable on return;
+ * after {@link AUTOCOMMIT_ATTEMPTS} misses (a contended organization) the append takes a
+ * transaction.
+ */
+async function appendManyIn(
+  db: Kysely<Database>,
+  hints: AuditHeadHints,
+  organizationId: string,
+  links: readonly ((head: AuditHead | null) => AuditEvent)[],
+): Promise<AuditEvent[]> {
+  if (links.length === 0) return []
+  let head = hints.get(organizationId) ?? null
+  const attempts = db.isTransaction ? 2 : AUTOCOMMIT_ATTEMPTS
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const events = await linkAll(organizationId, links, head)
+    const outcome = await tryAppend(db, organizationId, head, events)
+    if (outcome.appended) {
+      const last = events[events.length - 1]
+      if (last !== undefined) hints.set(organizationId, { seq: last.seq, hash: last.hash })
+      return events
+    }
+    head = outcome.head
+    hints.set(organizationId, head)
+  }
+  if (db.isTransaction) throw new IdpError('INTERNAL', 'Audit chain head moved while its lock was held')
+  return db.transaction().execute((trx) => appendManyIn(trx, hints, organizationId, links))
+}
+
+/**
+ * The chain head each organization had after this storage's last append (or last miss): a guess
+ * that saves reading the head, never trusted — `sentryagent_audit_append()` checks it under the
+ * lock. Bounded: cleared when it would exceed {@link MAX_HINTS} organizations.
+ */
+export interface AuditHeadHints {
+  get(organizationId: string): AuditHead | null | undefined
+  set(organizationId: string, head: AuditHead | null): void
+}
+
+/** Organizations whose head a storage remembers. */
+const MAX_HINTS = 10_000
+
+/** An empty {@link AuditHeadHints}, one per storage (shared by its transactions). */
+export function createAuditHeadHints(): AuditHeadHints {
+  const heads = new Map<string, AuditHead | null>()
+  return {
+    get: (organizationId) => heads.get(organizationId),
+    set(organizationId, head) {
+      if (heads.size >= MAX_HINTS && !heads.has(organizationId)) heads.clear()
+      heads.set(organizationId, head)
+    },
+  }
 }
 
 /** The audit repository over `db` (the pool or a transaction). */
-export function createAuditRepository(db: Kysely<Database>): AuditRepository {
+export function createAuditRepository(db: Kysely<Database>, hints: AuditHeadHints): AuditRepository {
   return {
     append: (organizationId, link) =>
-      guard(() =>
-        db.isTransaction
-          ? appendIn(db, organizationId, link)
-          : // Outside a transaction the append gets its own, so the lock spans read-head → insert.
-            db.transaction().execute((trx) => appendIn(trx, organizationId, link)),
-      ),
+      guard(async () => {
+        const [event] = await appendManyIn(db, hints, organizationId, [link])
+        if (event === undefined) throw new IdpError('INTERNAL', 'Audit append stored no event')
+        return event
+      }),
 
-    appendMany: (organizationId, links) =>
-      guard(() =>
-        db.isTransaction
-          ? appendManyIn(db, organizationId, links)
-          : db.transaction().execute((trx) => appendManyIn(trx, organizationId, links)),
-      ),
+    appendMany: (organizationId, links) => guard(() => appendManyIn(db, hints, organizationId, links)),
 
     head: (organizationId) => guard(() => headOf(db, organizationId)),
 

@@ -1,8 +1,10 @@
 /**
  * Group commit for high-rate audit events (token issuance and revocation, failed client
- * authentication). Concurrent appends share one storage transaction: while a batch commits, new
- * events queue, and the next batch takes all of them — one lock, one head read and one insert per
- * organization (`AuditRepository.appendMany`). Each caller's promise resolves only after its event
+ * authentication). Concurrent appends share one commit: while a batch commits, new events queue,
+ * and the next batch takes all of them — one `AuditRepository.appendMany` per organization (one
+ * lock, one head check, one insert; on PostgreSQL and PGlite a single statement, its own
+ * transaction). A batch holding state changes (`work`) commits them and its events in one
+ * transaction instead. Each caller's promise resolves only after its event
  * is durable, so a response is never sent for an event that could still be lost. A lone event
  * commits at once: there is no timer and no added latency when the server is idle.
  *
@@ -60,22 +62,44 @@ export function createAuditBatcher(deps: AuditBatcherDeps): AuditBatcher {
   const queue: Pending[] = []
   let running: Promise<void> | undefined
 
-  const commit = async (batch: Pending[]) => {
-    // Organizations are locked in one global order so that concurrent batches in other processes,
-    // which take the same per-organization locks, can never deadlock.
-    const byOrg = new Map<string, Pending[]>()
-    for (const p of batch) byOrg.set(p.input.organizationId, [...(byOrg.get(p.input.organizationId) ?? []), p])
-    const groups = [...byOrg.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  /** The batch's events of one organization, linked after the head storage passes. */
+  const linksOf = (items: readonly Pending[]) =>
+    items.map((p) => {
+      const event = unlinkedAuditEvent(deps.clock, p.input)
+      return (head: Parameters<typeof linkAuditEvent>[1]) => linkAuditEvent(event, head)
+    })
+
+  const settle = (committed: readonly (readonly [Pending, AuditEvent])[]) => {
+    for (const [p, e] of committed) p.resolve(e)
+    if (committed.length > 0) deps.onCommitted?.(committed.map(([, e]) => e))
+  }
+
+  /**
+   * Events alone (no state change to commit with them): one `appendMany` per organization outside
+   * any transaction — the storage makes each durable on its own, in as few round trips as it can —
+   * all organizations at once. A failure rejects only its organization's callers.
+   */
+  const commitEvents = async (groups: readonly (readonly [string, Pending[]])[]) => {
+    await Promise.all(
+      groups.map(async ([orgId, items]) => {
+        try {
+          const events = await deps.storage.audit.appendMany(orgId, linksOf(items))
+          settle(items.flatMap((p, i) => (events[i] === undefined ? [] : [[p, events[i]] as const])))
+        } catch (err) {
+          for (const p of items) p.reject(err)
+        }
+      }),
+    )
+  }
+
+  /** Events with state changes: everything in one transaction, so each change commits with its event. */
+  const commitWithWork = async (batch: readonly Pending[], groups: readonly (readonly [string, Pending[]])[]) => {
     try {
       const committed = await deps.storage.transaction(async (tx) => {
-        const out: [Pending, AuditEvent][] = []
+        const out: (readonly [Pending, AuditEvent])[] = []
         for (const [orgId, items] of groups) {
           for (const p of items) if (p.work !== undefined) await p.work(tx)
-          const links = items.map((p) => {
-            const event = unlinkedAuditEvent(deps.clock, p.input)
-            return (head: Parameters<typeof linkAuditEvent>[1]) => linkAuditEvent(event, head)
-          })
-          const events = await tx.audit.appendMany(orgId, links)
+          const events = await tx.audit.appendMany(orgId, linksOf(items))
           items.forEach((p, i) => {
             const e = events[i]
             if (e !== undefined) out.push([p, e])
@@ -83,11 +107,24 @@ export function createAuditBatcher(deps: AuditBatcherDeps): AuditBatcher {
         }
         return out
       })
-      for (const [p, e] of committed) p.resolve(e)
-      deps.onCommitted?.(committed.map(([, e]) => e))
+      settle(committed)
     } catch (err) {
       for (const p of batch) p.reject(err)
     }
+  }
+
+  const commit = async (batch: Pending[]) => {
+    // Organizations are locked in one global order so that concurrent batches in other processes,
+    // which take the same per-organization locks, can never deadlock.
+    const byOrg = new Map<string, Pending[]>()
+    for (const p of batch) {
+      const items = byOrg.get(p.input.organizationId)
+      if (items === undefined) byOrg.set(p.input.organizationId, [p])
+      else items.push(p)
+    }
+    const groups = [...byOrg.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    if (batch.some((p) => p.work !== undefined)) await commitWithWork(batch, groups)
+    else await commitEvents(groups)
   }
 
   const run = async () => {
