@@ -1,6 +1,7 @@
 import { createServer } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
-import { isIdpError, type IdpError } from '@sentryagent/core'
+import { randomUUID } from 'node:crypto'
+import { isIdpError, linkAuditEvent, type IdpError } from '@sentryagent/core'
 import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
@@ -176,7 +177,8 @@ describe.runIf(await serviceReachable('postgres', probePostgres))('connection fa
       // Another session holds the organization's audit lock, so the append waits on it past the timeout.
       await holder.query('begin')
       await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`sentryagent.audit:${orgId}`])
-      const err = await rejection(storage.audit.append(orgId, () => { throw new Error('never linked') }))
+      const event = { eventId: randomUUID(), organizationId: orgId, timestamp: new Date(), action: 'token.issued', outcome: 'success' as const, actor: 'test', agentId: null, ip: '127.0.0.1', details: {} }
+      const err = await rejection(storage.audit.append(orgId, (head) => linkAuditEvent(event, head)))
       await holder.query('rollback')
       expect(err.code).toBe('DEPENDENCY_UNAVAILABLE')
       expect((err.cause as { code?: string }).code).toBe('57014') // query_canceled by statement_timeout
