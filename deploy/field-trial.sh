@@ -32,16 +32,17 @@ token=$(curl -sf "$IDP/oauth2/token" --data-binary @"$work/token.form" | jq -r .
 run() { # name, ab arguments…
   local name=$1; shift
   ab -q -l -n "$N" -c "$C" "$@" > "$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  local rps p50 p99 failed non2xx
+  local rps p50 p95 p99 failed non2xx
   rps=$(awk '/^Requests per second:/ {print $4}' "$work/out")
   p50=$(awk '$1 == "50%" {print $2}' "$work/out")
+  p95=$(awk '$1 == "95%" {print $2}' "$work/out")
   p99=$(awk '$1 == "99%" {print $2}' "$work/out")
   failed=$(awk '/^Failed requests:/ {print $3}' "$work/out")
   non2xx=$(awk '/^Non-2xx responses:/ {print $3}' "$work/out")
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$N" "$C" "$rps" "$p50" "$p99" "${failed:-0} / ${non2xx:-0}"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$N" "$C" "$rps" "$p50" "$p95" "$p99" "${failed:-0} / ${non2xx:-0}"
 }
 
-echo "| request | n | c | req/s | p50 ms | p99 ms | failed / non-2xx |"
-echo "|---|---:|---:|---:|---:|---:|---|"
+echo "| request | n | c | req/s | p50 ms | p95 ms | p99 ms | failed / non-2xx |"
+echo "|---|---:|---:|---:|---:|---:|---:|---|"
 run '`POST /oauth2/token` (client_secret_post)' -p "$work/token.form" -T application/x-www-form-urlencoded "$IDP/oauth2/token"
 run '`GET /api/v1/agents` (Bearer)' -H "Authorization: Bearer $token" "$IDP/api/v1/agents"
