@@ -5,9 +5,8 @@
 import { randomUUID } from 'node:crypto'
 import type { StorageFixture } from '@sentryagent/core/testing'
 import pg from 'pg'
-import { afterAll } from 'vitest'
 import { createPostgresStorage, type PostgresStorageOptions } from '../src/index.js'
-import { emptyTablesStatement } from '../src/internal/shared-pglite.js'
+import { emptyTablesStatement, leasedFixtures } from '../src/internal/shared-pglite.js'
 
 /** `DATABASE_URL`, or the local trust-auth test database. */
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -59,49 +58,26 @@ export async function postgresFixture(options: Pick<PostgresStorageOptions, 'ext
  * Call it at the top level of a test file or in a `describe` (it registers an `afterAll`).
  */
 export function sharedPostgresFixtures(options: Pick<PostgresStorageOptions, 'extensions'> = {}): () => Promise<StorageFixture> {
-  let shared: Promise<{ schema: string; empty: string }> | undefined
-  let inUse = false
-
-  afterAll(async () => {
-    const opened = await shared?.catch(() => undefined)
-    if (opened !== undefined) await adminQuery(`drop schema if exists "${opened.schema}" cascade`)
-  })
-
-  const open = async (): Promise<{ schema: string; empty: string }> => {
-    const schema = randomSchema()
-    const migrating = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 1, ...options })
-    await migrating.close()
-    const client = new pg.Client({ connectionString: DATABASE_URL })
-    await client.connect()
-    try {
-      const { rows } = await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = $1 order by tablename', [schema])
-      return { schema, empty: emptyTablesStatement(rows.map((r) => r.name), options.extensions ?? [], schema) }
-    } finally {
-      await client.end()
-    }
-  }
-
-  return async () => {
-    if (inUse) return postgresFixture(options)
-    inUse = true
-    try {
-      shared ??= open()
-      const { schema, empty } = await shared
+  return leasedFixtures<{ schema: string; empty: string }>({
+    async open() {
+      const schema = randomSchema()
+      const migrating = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 1, ...options })
+      await migrating.close()
+      const client = new pg.Client({ connectionString: DATABASE_URL })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ name: string }>('select tablename as name from pg_tables where schemaname = $1 order by tablename', [schema])
+        return { schema, empty: emptyTablesStatement(rows.map((r) => r.name), options.extensions ?? [], schema) }
+      } finally {
+        await client.end()
+      }
+    },
+    close: ({ schema }) => adminQuery(`drop schema if exists "${schema}" cascade`),
+    async lease({ schema, empty }) {
       await adminQuery(empty)
       const storage = await createPostgresStorage({ connectionString: DATABASE_URL, schema, poolSize: 5, migrate: false, ...options })
-      return {
-        storage,
-        async teardown() {
-          try {
-            await storage.close()
-          } finally {
-            inUse = false
-          }
-        },
-      }
-    } catch (err) {
-      inUse = false
-      throw err
-    }
-  }
+      return { storage, teardown: () => storage.close() }
+    },
+    fresh: () => postgresFixture(options),
+  })
 }

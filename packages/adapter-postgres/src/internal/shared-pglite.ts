@@ -79,39 +79,36 @@ async function openShared(extensions: readonly PostgresStorageExtension[], worke
 }
 
 /**
- * Returns a `setup()` for storage fixtures that share one migrated PGlite database per test file,
- * emptied before each fixture. Call it at the top level of a test file (or in a `describe`): it
- * registers the `afterAll` that closes the database.
+ * A `setup()` of fixtures on one shared resource (a database, a schema): opened at the first call,
+ * handed to one fixture at a time by `lease` (which empties it), closed by `close` after the file
+ * (the `afterAll` it registers). A call while a lease is open (concurrent tests) gets `fresh()` — a
+ * fixture of its own — so fixtures never share state.
  */
-export function sharedPgliteFixtures(options: SharedPgliteOptions = {}): () => Promise<StorageFixture> {
-  const extensions = options.extensions ?? []
-  const worker = options.worker === true
-  let shared: Promise<Shared> | undefined
+export function leasedFixtures<R>(hooks: {
+  open(): Promise<R>
+  close(resource: R): Promise<void>
+  lease(resource: R): Promise<StorageFixture>
+  fresh(): Promise<StorageFixture>
+}): () => Promise<StorageFixture> {
+  let shared: Promise<R> | undefined
   let inUse = false
 
   afterAll(async () => {
     const opened = await shared?.catch(() => undefined)
-    if (opened !== undefined && !opened.pglite.closed) await opened.pglite.close()
+    if (opened !== undefined) await hooks.close(opened)
   })
 
   return async () => {
-    if (inUse) {
-      const storage = await createPgliteStorage({ extensions, worker })
-      return { storage, teardown: () => storage.close() }
-    }
+    if (inUse) return hooks.fresh()
     inUse = true
     try {
-      shared ??= openShared(extensions, worker)
-      const { pglite, empty } = await shared
-      await pglite.query(empty)
-      const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite) })
-      // The storage's close() ends its kysely instance only: the database stays open for the next test.
-      const storage = createKyselyStorage(db, () => db.destroy(), extensionMap(extensions))
+      shared ??= hooks.open()
+      const fixture = await hooks.lease(await shared)
       return {
-        storage,
+        storage: fixture.storage,
         async teardown() {
           try {
-            await storage.close()
+            await fixture.teardown()
           } finally {
             inUse = false
           }
@@ -122,4 +119,31 @@ export function sharedPgliteFixtures(options: SharedPgliteOptions = {}): () => P
       throw err
     }
   }
+}
+
+/**
+ * Returns a `setup()` for storage fixtures that share one migrated PGlite database per test file,
+ * emptied before each fixture. Call it at the top level of a test file (or in a `describe`): it
+ * registers the `afterAll` that closes the database.
+ */
+export function sharedPgliteFixtures(options: SharedPgliteOptions = {}): () => Promise<StorageFixture> {
+  const extensions = options.extensions ?? []
+  const worker = options.worker === true
+  return leasedFixtures<Shared>({
+    open: () => openShared(extensions, worker),
+    close: async ({ pglite }) => {
+      if (!pglite.closed) await pglite.close()
+    },
+    async lease({ pglite, empty }) {
+      await pglite.query(empty)
+      const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite) })
+      // The storage's close() ends its kysely instance only: the database stays open for the next test.
+      const storage = createKyselyStorage(db, () => db.destroy(), extensionMap(extensions))
+      return { storage, teardown: () => storage.close() }
+    },
+    async fresh() {
+      const storage = await createPgliteStorage({ extensions, worker })
+      return { storage, teardown: () => storage.close() }
+    },
+  })
 }
