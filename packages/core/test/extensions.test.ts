@@ -392,6 +392,36 @@ describe('the audit outbox', () => {
     expect(() => a.audit.consume('other.name', async () => undefined)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
   })
 
+  it('gathers a stream of commits into a few batches instead of one pass per commit, and loses none', async () => {
+    let api: ExtensionApi | undefined
+    const { idp, admin } = await setup({ extensions: [{ id: 'seam', init: (a) => void (api = a) }] })
+    await idp.ready()
+    if (api === undefined) throw new Error('no api')
+    const org = await idp.organizations.create(admin, { name: 'Stream', slug: 'stream' })
+    const batches: number[] = []
+    const consumer = api.audit.consume(
+      'seam.stream',
+      async (events) => {
+        const mine = events.filter((e) => e.organizationId === org.organizationId)
+        if (mine.length > 0) batches.push(mine.length)
+      },
+      { actions: ['agent.created'] },
+    )
+    await consumer.drain()
+    // 40 commits spread over ~240 ms, each nudging the consumer: a pass per nudge would be ~40 batches.
+    const started = Date.now()
+    for (let i = 0; i < 40; i++) {
+      await idp.agents.register(admin, { ...agentInput(`s${i}`), organizationId: org.organizationId })
+      await new Promise((resolve) => setTimeout(resolve, 6))
+    }
+    const spanMs = Date.now() - started
+    await consumer.drain()
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(40)
+    // At most one pass per gathering delay (50 ms) over the span, plus the first and the drain.
+    expect(batches.length).toBeLessThanOrEqual(Math.ceil(spanMs / 50) + 2)
+    await consumer.stop()
+  })
+
   it('skips events removed by retention before it read them, and goes on from the first kept one', async () => {
     const { clock, advance } = movableClock()
     let api: ExtensionApi | undefined

@@ -440,10 +440,18 @@ export class WebhooksService {
     const repo = tx.ext('webhooks')
     let queued = 0
     const now = this.api.clock()
+    // A batch is one organization's events (the consumer's contract): its active subscriptions are
+    // read once per batch, in the consumer's transaction, not once per event.
+    const active = new Map<string, Subscription[]>()
     for (const e of events) {
       const event = (OWN_EVENT_OF as Record<string, string>)[e.action] ?? e.action
-      const subscribers = await repo.subscribersOf(e.organizationId, event)
-      for (const s of subscribers) {
+      let subscriptions = active.get(e.organizationId)
+      if (subscriptions === undefined) {
+        subscriptions = await repo.activeSubscriptions(e.organizationId)
+        active.set(e.organizationId, subscriptions)
+      }
+      for (const s of subscriptions) {
+        if (!s.events.includes(event)) continue
         const deliveryId = randomUUID()
         const data = { ...(e.details as Record<string, unknown>), actor: e.actor, agentId: e.agentId }
         await repo.insertDelivery(this.newDelivery(s, deliveryId, e.eventId, event, payloadOf(e.eventId, event, e.timestamp, e.organizationId, data), now))

@@ -23,8 +23,8 @@ export interface WebhookRepository {
   /** Oldest first, `(createdAt, subscriptionId)` cursor. */
   listSubscriptions(organizationId: string, page: PageQuery): Promise<Page<Subscription>>
   countSubscriptions(organizationId: string): Promise<number>
-  /** Active subscriptions of the organization that chose `event`. */
-  subscribersOf(organizationId: string, event: string): Promise<Subscription[]>
+  /** The organization's active subscriptions, oldest first (the consumer filters them by event). */
+  activeSubscriptions(organizationId: string): Promise<Subscription[]>
   /** Replaces the mutable fields of the subscription (matched by organization and id). */
   updateSubscription(subscription: Subscription): Promise<void>
   /** Removes the subscription and its deliveries; `false` when it did not exist. */
@@ -111,9 +111,9 @@ function memoryRepository(): (journal: MemoryJournal) => WebhookRepository {
       async countSubscriptions(organizationId) {
         return [...subscriptions.values()].filter((s) => s.organizationId === organizationId).length
       },
-      async subscribersOf(organizationId, event) {
+      async activeSubscriptions(organizationId) {
         return [...subscriptions.values()]
-          .filter((s) => s.organizationId === organizationId && s.active && s.events.includes(event))
+          .filter((s) => s.organizationId === organizationId && s.active)
           .sort((a, b) => later({ createdAt: a.createdAt, id: a.subscriptionId }, { createdAt: b.createdAt, id: b.subscriptionId }))
           .map(copySub)
       },
@@ -320,7 +320,7 @@ function kyselyRepository(db: Kysely<WebhookTables>): WebhookRepository {
         .executeTakeFirst()
       return Number(row?.n ?? 0)
     },
-    async subscribersOf(organizationId, event) {
+    async activeSubscriptions(organizationId) {
       const rows = await db
         .selectFrom('webhook_subscriptions')
         .selectAll()
@@ -329,7 +329,7 @@ function kyselyRepository(db: Kysely<WebhookTables>): WebhookRepository {
         .orderBy('created_at')
         .orderBy('subscription_id')
         .execute()
-      return rows.map(toSub).filter((s) => s.events.includes(event))
+      return rows.map(toSub)
     },
     async updateSubscription(subscription) {
       const { subscription_id: _id, organization_id: _org, created_at: _c, ...changes } = fromSub(subscription)

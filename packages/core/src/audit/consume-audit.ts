@@ -7,7 +7,10 @@
  * same batch at the same time. Events removed by retention before the consumer reached them are
  * skipped with a warning (the cursor moves to the first kept event).
  *
- * A consumer polls, and is nudged at once by every commit of its own process.
+ * A consumer polls, and is nudged by the commits of its own process. Nudges are coalesced: the
+ * first one starts a pass after {@link NUDGE_DELAY_MS}, and commits during a pass start the next
+ * pass no sooner than that delay after it — under load, each pass takes the events of many commits
+ * in one batch instead of running its statements once per commit. `drain()` never waits.
  *
  * @module
  */
@@ -17,7 +20,8 @@ import type { AuditConsumer, ConsumeHandler, ConsumeOptions } from '../extension
 import { withAudit } from './with-audit.js'
 
 const ORGS_PER_PASS = 100
-const NUDGE_DELAY_MS = 10
+/** How long nudges (commits in this process) gather before the pass they share. */
+export const NUDGE_DELAY_MS = 50
 
 /**
  * Starts a consumer.
@@ -37,7 +41,21 @@ export function consumeAudit<A extends AuditAction>(
   const log = deps.log.child({ consumer: consumerId })
   let stopped = false
   let running: Promise<number> | undefined
-  let again = false
+  /** Another pass is due after the running one: nudged by a commit (`'nudge'`) or asked for by `drain()`. */
+  let again: 'nudge' | 'drain' | undefined
+  let pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | undefined
+  /** Waits before a nudged pass; `drain()` and `stop()` cut the wait short. */
+  const gather = () =>
+    new Promise<void>((resolve) => {
+      pause = { timer: setTimeout(resolve, NUDGE_DELAY_MS), resolve }
+    }).finally(() => {
+      pause = undefined
+    })
+  const wake = () => {
+    if (pause === undefined) return
+    clearTimeout(pause.timer)
+    pause.resolve()
+  }
 
   /** One batch of one organization: the number of events passed (handled or filtered), or `null` when skipped. */
   const processOrganization = (organizationId: string): Promise<number | null> =>
@@ -61,7 +79,10 @@ export function consumeAudit<A extends AuditAction>(
     let total = 0
     for (;;) {
       const pending = await deps.storage.auditConsumers.pending(consumerId, ORGS_PER_PASS)
+      // Another round at once only while some organization has more than a batch waiting (or
+      // there may be more organizations): events committed during this pass nudge the next one.
       let progressed = false
+      let more = pending.length === ORGS_PER_PASS
       for (const { organizationId } of pending) {
         if (stopped) return total
         try {
@@ -69,28 +90,31 @@ export function consumeAudit<A extends AuditAction>(
           if (n !== null && n > 0) {
             progressed = true
             total += n
+            if (n >= batchSize) more = true
           }
         } catch (err) {
           // Rolled back: the batch stays pending and is retried on the next poll.
           log.error({ err, organizationId }, 'audit consumer batch failed')
         }
       }
-      if (!progressed) return total
+      if (!progressed || !more) return total
     }
   }
 
   const drain = (): Promise<number> => {
     if (running !== undefined) {
-      again = true
+      again = 'drain'
+      wake()
       return running
     }
     const run = (async () => {
       let total = 0
-      do {
-        again = false
+      for (;;) {
+        again = undefined
         total += await pass()
-      } while (again && !stopped)
-      return total
+        if (again === 'nudge' && !stopped) await gather()
+        if (again === undefined || stopped) return total
+      }
     })()
     running = run
     return run.finally(() => {
@@ -107,7 +131,7 @@ export function consumeAudit<A extends AuditAction>(
   // Commits in this process nudge the consumer; nudges within a few ms share one pass.
   let nudged: ReturnType<typeof setTimeout> | undefined
   const off = deps.events.onAny(() => {
-    if (running !== undefined) again = true
+    if (running !== undefined) again ??= 'nudge'
     else nudged ??= setTimeout(() => {
       nudged = undefined
       poll()
@@ -121,6 +145,7 @@ export function consumeAudit<A extends AuditAction>(
       stopped = true
       clearInterval(timer)
       clearTimeout(nudged)
+      wake()
       off()
       await running?.catch(() => undefined)
     },
