@@ -12,8 +12,10 @@
  * @module
  */
 import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { assertDataDirVersion, localDataDir, resolveSharedBuffers } from './internal/pglite-data-dir.js'
+import type { PgliteInitCommand } from './pglite-start.js'
 
 /** What the kysely dialect needs of a PGlite instance. */
 export interface PgliteQueryable {
@@ -45,31 +47,89 @@ class PgliteWorkerError extends Error {
   }
 }
 
+/** Options of {@link openPgliteWorker}. */
+export interface PgliteWorkerOptions {
+  /**
+   * PostgreSQL's `shared_buffers`: a size with kB, MB or GB. Every buffer the database touches
+   * stays resident; PostgreSQL's own default is 128MB. @default '16MB'
+   */
+  sharedBuffers?: string | undefined
+}
+
+const fromSources = import.meta.url.endsWith('.ts')
+const workerEntry = new URL(`./pglite-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url)
+
+/**
+ * How to run the worker's entry as a process (it creates a new data directory's database, see
+ * `initializeDataDir`): the built file as is; from the sources, with tsx's loader imported first.
+ */
+export function pgliteInitCommand(): PgliteInitCommand {
+  const entry = fileURLToPath(workerEntry)
+  if (!fromSources) return { execArgv: [], entry }
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href
+  return { execArgv: ['--import', loader], entry }
+}
+
+/**
+ * From the sources, the worker's entry (TypeScript) as one ES module: bundled by esbuild (tsx's, so
+ * nothing more than tsx is needed), PGlite imported by its absolute URL, as a `data:` URL. The
+ * thread then runs without tsx: its loader (a hooks thread, esbuild and their modules) would cost
+ * the thread about 60 MiB of memory for two files. Built once per process.
+ */
+let sourceEntry: URL | undefined
+
+/** The part of esbuild's API used here. */
+interface EsbuildBuildSync {
+  buildSync(options: Record<string, unknown> & { write: false }): { outputFiles: readonly { text: string }[] }
+}
+
+function sourceWorkerEntry(): URL {
+  if (sourceEntry !== undefined) return sourceEntry
+  const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as EsbuildBuildSync
+  // The ES module build, as the built entry imports it.
+  const pglite = import.meta.resolve('@electric-sql/pglite')
+  const { outputFiles } = esbuild.buildSync({
+    entryPoints: [fileURLToPath(workerEntry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['@electric-sql/pglite'],
+    write: false,
+  })
+  const code = (outputFiles[0]?.text ?? '').replaceAll('"@electric-sql/pglite"', JSON.stringify(pglite))
+  sourceEntry = new URL(`data:text/javascript,${encodeURIComponent(code)}`)
+  return sourceEntry
+}
+
 /**
  * Starts the worker entry next to this module: `pglite-worker.js` when built; from the sources
- * (tests, `--import tsx`), `pglite-worker.ts` through tsx's loader, registered in the new thread
- * (loader hooks of the parent thread do not carry over to workers).
+ * (tests, `--import tsx`), `pglite-worker.ts` bundled to JavaScript (see {@link sourceWorkerEntry}),
+ * without the parent's Node options (its `--import tsx`).
  */
-function startWorker(dataDir: string | undefined): Worker {
-  const fromSources = import.meta.url.endsWith('.ts')
-  const entry = new URL(`./pglite-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url)
-  if (!fromSources) return new Worker(entry, { workerData: { dataDir } })
-  // tsx's ESM API (`tsx/esm/api`, its ES module build) registers the loader in the new thread.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(boot, { eval: true, workerData: { dataDir } })
+function startWorker(workerData: Record<string, unknown>): Worker {
+  if (!fromSources) return new Worker(workerEntry, { workerData })
+  return new Worker(sourceWorkerEntry(), { workerData, execArgv: [] })
 }
 
 /**
  * Starts a worker thread owning a PGlite database at `dataDir` (in memory when `undefined`).
- * `waitReady` rejects when the database cannot be opened.
+ * `waitReady` rejects when the database cannot be opened. A new data directory's database is
+ * created by a short-lived child process first, so that the memory initdb takes is returned.
+ * PostgreSQL runs with fsync on and `shared_buffers` from the options.
  *
  * @example
  * const pglite = openPgliteWorker('./data/pglite')
  * await pglite.waitReady
+ *
+ * @throws {IdpError} CONFIG_INVALID for an invalid `sharedBuffers`, or a data directory of another
+ *   PostgreSQL major version (PGlite 0.3's PostgreSQL 17), which is left untouched.
  */
-export function openPgliteWorker(dataDir: string | undefined): PgliteWorkerHandle {
-  const worker = startWorker(dataDir)
+export function openPgliteWorker(dataDir: string | undefined, options: PgliteWorkerOptions = {}): PgliteWorkerHandle {
+  const sharedBuffers = resolveSharedBuffers(options.sharedBuffers)
+  const localDir = dataDir === undefined ? undefined : localDataDir(dataDir)
+  if (localDir !== undefined) assertDataDirVersion(localDir)
+  const worker = startWorker({ dataDir, localDir, sharedBuffers, init: pgliteInitCommand() })
   const pending = new Map<number, { resolve: (r: Reply) => void; reject: (err: unknown) => void }>()
   let nextId = 1
   let closed = false

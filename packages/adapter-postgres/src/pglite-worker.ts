@@ -1,16 +1,20 @@
 /**
  * Worker-thread entry of {@link openPgliteWorker}: this thread owns the PGlite database (its
  * WebAssembly runs here, off the server's event loop) and runs the statements it is sent, one at
- * a time, in the order they arrive. It imports nothing but PGlite and Node, so that it runs the
- * same from the sources and from the build.
+ * a time, in the order they arrive. It imports nothing but PGlite, Node and `./pglite-start.js`,
+ * so that it runs the same from the sources and from the build.
+ *
+ * A data directory without a database is first created by this same file run as a child process
+ * (`node pglite-worker.js --initialize-data-dir <dir> <shared_buffers>`), see `initializeDataDir`.
  *
  * Messages in: `{ id, sql, params }` and `{ id, close: true }`. Out: `{ ready: true }` or
  * `{ ready: false, error }` once, then `{ id, rows, affectedRows }` or `{ id, error }` per message.
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
+import { hasDatabase, initializeDataDir, INIT_ARGUMENT, pgliteStartParams, type PgliteInitCommand } from './pglite-start.js'
 
 /** The fields of a driver error that storage-error mapping reads (SQLSTATE and its context). */
 const ERROR_FIELDS = ['code', 'severity', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine'] as const
@@ -33,13 +37,30 @@ interface Request {
   close?: boolean
 }
 
+/** What {@link openPgliteWorker} hands the thread. */
+interface WorkerData {
+  dataDir: string | undefined
+  /** `dataDir` on the local filesystem (`undefined` in memory): created first when it holds no database. */
+  localDir: string | undefined
+  sharedBuffers: string
+  init: PgliteInitCommand
+}
+
+/** Run as a child process: creates the database in a data directory, shuts it down cleanly, exits. */
+async function initialize(dataDir: string, sharedBuffers: string): Promise<void> {
+  const db = new PGlite(dataDir, { startParams: pgliteStartParams(PGlite.defaultStartParams, sharedBuffers) })
+  await db.waitReady
+  await db.close()
+}
+
 async function main(): Promise<void> {
   const port = parentPort
   if (port === null) throw new Error('pglite-worker must run in a worker thread')
-  const { dataDir } = workerData as { dataDir: string | undefined }
+  const { dataDir, localDir, sharedBuffers, init } = workerData as WorkerData
   let db: PGlite
   try {
-    db = new PGlite(dataDir)
+    if (localDir !== undefined && !hasDatabase(localDir)) await initializeDataDir(init, localDir, sharedBuffers)
+    db = new PGlite(dataDir, { startParams: pgliteStartParams(PGlite.defaultStartParams, sharedBuffers) })
     await db.waitReady
   } catch (err) {
     port.postMessage({ ready: false, error: serializeError(err) })
@@ -70,4 +91,11 @@ async function main(): Promise<void> {
   port.postMessage({ ready: true })
 }
 
-await main()
+if (isMainThread && process.argv[2] === INIT_ARGUMENT) {
+  await initialize(process.argv[3] ?? '', process.argv[4] ?? '').catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  })
+} else {
+  await main()
+}
