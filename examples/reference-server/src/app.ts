@@ -78,7 +78,7 @@ async function createStorage(config: ServerConfig, log: Logger, plugins: readonl
     return createMemoryStorage({ extensions })
   }
   log.warn({ event: 'dev_default', dataDir: config.dataDir }, 'embedded PGlite storage and in-process cache: single-node setup')
-  return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite'), extensions, worker: config.pgliteWorker })
+  return createPgliteStorage({ dataDir: join(config.dataDir, 'pglite'), extensions, worker: config.pgliteWorker, sharedBuffers: config.pgliteSharedBuffers })
 }
 
 /** Options of {@link build}. */

@@ -28,6 +28,8 @@ export interface ServerConfig {
   readonly storage: 'pglite' | 'memory'
   /** PGlite runs in a worker thread (`PGLITE_WORKER`). */
   readonly pgliteWorker: boolean
+  /** PostgreSQL's `shared_buffers` of embedded PGlite (`PGLITE_SHARED_BUFFERS`); `undefined`: the adapter's 16MB. */
+  readonly pgliteSharedBuffers: string | undefined
   readonly databaseSchema: string | undefined
   readonly databasePoolSize: number
   readonly databaseConnectionTimeoutMs: number
@@ -141,6 +143,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
   const billing = loadBillingConfig(env, problems, issuer.replace(/(?<!\/)\/+$/, ''), plugins)
 
+  const pgliteSharedBuffers = str('PGLITE_SHARED_BUFFERS')
+  if (pgliteSharedBuffers !== undefined && !/^[1-9][0-9]{0,6}(kB|MB|GB)$/.test(pgliteSharedBuffers)) {
+    problems.push('PGLITE_SHARED_BUFFERS must be a size such as 16MB (an integer with kB, MB or GB)')
+  }
+
   const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86_400)
   const ops = loadOpsConfig(env, problems, accessTokenTtlSeconds)
   const config: ServerConfig = {
@@ -153,6 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     databaseUrl,
     storage: storage === 'memory' ? 'memory' : 'pglite',
     pgliteWorker: bool('PGLITE_WORKER', true),
+    pgliteSharedBuffers,
     databaseSchema: schema,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectionTimeoutMs: int('DATABASE_CONNECTION_TIMEOUT_MS', 5000, 100, 120_000),

@@ -32,8 +32,10 @@ describe('loadConfig', () => {
       SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET: 's'.repeat(32),
       LOG_LEVEL: 'warn',
       DATABASE_QUERY_TIMEOUT_MS: '0',
+      PGLITE_SHARED_BUFFERS: '32MB',
     })
-    expect(c).toMatchObject({ port: 8080, issuer: 'https://idp.example.com', databaseSchema: 'idp', bootstrapClientId: 'admin', logLevel: 'warn', databaseQueryTimeoutMs: 0 })
+    expect(c).toMatchObject({ port: 8080, issuer: 'https://idp.example.com', databaseSchema: 'idp', bootstrapClientId: 'admin', logLevel: 'warn', databaseQueryTimeoutMs: 0, pgliteSharedBuffers: '32MB' })
+    expect(loadConfig({}).pgliteSharedBuffers).toBeUndefined()
   })
 
   it('lists every problem at once, and never echoes a secret', () => {
@@ -48,13 +50,14 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         AUDIT_RETENTION_DAYS: '-1',
         DATABASE_QUERY_TIMEOUT_MS: '5s',
+        PGLITE_SHARED_BUFFERS: '16 MB',
       })
     } catch (err) {
       error = err
     }
     expect(error).toBeInstanceOf(ConfigError)
     const problems = (error as ConfigError).problems.join('\n')
-    for (const name of ['PORT', 'ISSUER', 'DATABASE_URL', 'SENTRYAGENT_MASTER_KEY', 'SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET', 'LOG_LEVEL', 'AUDIT_RETENTION_DAYS', 'DATABASE_QUERY_TIMEOUT_MS']) {
+    for (const name of ['PORT', 'ISSUER', 'DATABASE_URL', 'SENTRYAGENT_MASTER_KEY', 'SENTRYAGENT_BOOTSTRAP_CLIENT_SECRET', 'LOG_LEVEL', 'AUDIT_RETENTION_DAYS', 'DATABASE_QUERY_TIMEOUT_MS', 'PGLITE_SHARED_BUFFERS']) {
       expect(problems).toContain(name)
     }
     expect(problems).not.toContain('short-secret-value')
