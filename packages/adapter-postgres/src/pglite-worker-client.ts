@@ -70,12 +70,7 @@ export function pgliteInitCommand(): PgliteInitCommand {
   return { execArgv: ['--import', loader], entry }
 }
 
-/**
- * From the sources, the worker's entry (TypeScript) as one ES module: bundled by esbuild (tsx's, so
- * nothing more than tsx is needed), PGlite imported by its absolute URL, as a `data:` URL. The
- * thread then runs without tsx: its loader (a hooks thread, esbuild and their modules) would cost
- * the thread about 60 MiB of memory for two files. Built once per process.
- */
+/** The bundled source entry, built once per process. */
 let sourceEntry: URL | undefined
 
 /** The part of esbuild's API used here. */
@@ -83,6 +78,12 @@ interface EsbuildBuildSync {
   buildSync(options: Record<string, unknown> & { write: false }): { outputFiles: readonly { text: string }[] }
 }
 
+/**
+ * From the sources, the worker's entry (TypeScript) as one ES module: bundled by esbuild (tsx's, so
+ * nothing more than tsx is needed), PGlite imported by its absolute URL, as a `data:` URL. The
+ * thread then runs without tsx: its loader (a hooks thread, esbuild and their modules) would cost
+ * the thread about 60 MiB of memory for two files.
+ */
 function sourceWorkerEntry(): URL {
   if (sourceEntry !== undefined) return sourceEntry
   const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as EsbuildBuildSync
