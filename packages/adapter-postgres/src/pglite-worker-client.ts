@@ -19,6 +19,8 @@ import { Worker } from 'node:worker_threads'
 export interface PgliteQueryable {
   readonly waitReady: Promise<void>
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>
+  /** Runs statements without parameters over the simple protocol (transaction control): cheaper than `query`. */
+  exec(sql: string): Promise<unknown>
 }
 
 /** A PGlite database owned by a worker thread. */
@@ -112,7 +114,7 @@ export function openPgliteWorker(dataDir: string | undefined): PgliteWorkerHandl
   // Observed here so that a failed start is not an unhandled rejection before anyone awaits it.
   waitReady.catch(() => undefined)
 
-  const send = async (msg: { sql?: string; params?: unknown[]; close?: boolean }): Promise<Reply> => {
+  const send = async (msg: { sql?: string; params?: unknown[]; exec?: string; close?: boolean }): Promise<Reply> => {
     await waitReady
     if (dead !== undefined) throw dead
     const id = nextId++
@@ -132,6 +134,11 @@ export function openPgliteWorker(dataDir: string | undefined): PgliteWorkerHandl
       const reply = await send({ sql, params })
       if (reply.error !== undefined) throw new PgliteWorkerError(reply.error)
       return { rows: (reply.rows ?? []) as T[], ...(reply.affectedRows === undefined ? {} : { affectedRows: reply.affectedRows }) }
+    },
+    async exec(sql: string) {
+      if (closed) throw new Error('PGlite is closed')
+      const reply = await send({ exec: sql })
+      if (reply.error !== undefined) throw new PgliteWorkerError(reply.error)
     },
     async close() {
       if (closed) return

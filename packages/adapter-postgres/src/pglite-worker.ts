@@ -4,7 +4,7 @@
  * a time, in the order they arrive. It imports nothing but PGlite and Node, so that it runs the
  * same from the sources and from the build.
  *
- * Messages in: `{ id, sql, params }` and `{ id, close: true }`. Out: `{ ready: true }` or
+ * Messages in: `{ id, sql, params }`, `{ id, exec }` (statements without parameters, simple protocol) and `{ id, close: true }`. Out: `{ ready: true }` or
  * `{ ready: false, error }` once, then `{ id, rows, affectedRows }` or `{ id, error }` per message.
  *
  * @module
@@ -30,6 +30,7 @@ interface Request {
   id: number
   sql?: string
   params?: unknown[]
+  exec?: string
   close?: boolean
 }
 
@@ -60,6 +61,11 @@ async function main(): Promise<void> {
         return
       }
       try {
+        if (msg.exec !== undefined) {
+          await db.exec(msg.exec)
+          port.postMessage({ id: msg.id, rows: [], affectedRows: undefined })
+          return
+        }
         const result = await db.query(msg.sql ?? '', msg.params ?? [])
         port.postMessage({ id: msg.id, rows: result.rows, affectedRows: result.affectedRows })
       } catch (err) {
