@@ -60,6 +60,14 @@ describe.each(TARGETS)('billing with Stripe on $name', (target) => {
     await stripe?.close()
   })
 
+  it('POST /billing/portal before any checkout is refused (409) and creates no Stripe customer', async () => {
+    const before = stripe.requests.length
+    const res = await http.call('POST', '/api/v1/billing/portal', token)
+    expect(res.status).toBe(409)
+    expect(res.body?.['code']).toBe('BILLING_PLAN_UNAVAILABLE')
+    expect(stripe.requests.slice(before).map((r) => r.path)).toEqual([])
+  })
+
   it('POST /tiers/upgrade and /billing/checkout create Checkout Sessions for one reused customer', async () => {
     const first = await http.call('POST', '/api/v1/tiers/upgrade', token, { targetTier: 'pro' })
     expect(first.status).toBe(200)

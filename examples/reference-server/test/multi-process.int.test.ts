@@ -1,7 +1,7 @@
 /**
  * Two reference-server processes on one PostgreSQL schema and one Redis (random key prefix):
- * revocation, credential rotation, suspension and the removal of a `private_key_jwt` key through A
- * are rejected by B within 1 s (B's memo holds the imported key); rate
+ * revocation (of a token or of a delegation), credential rotation, suspension and the removal of a
+ * `private_key_jwt` key through A are rejected by B within 1 s (B's memo holds the imported key); rate
  * limits are shared; a signing key rotation during continuous issuance and verification across
  * both processes causes zero failed verifications.
  */
@@ -99,6 +99,53 @@ describe.runIf(pgUp && redisUp)('two server processes on one PostgreSQL and one 
     const suspended = await api(a.url).call('PATCH', `/api/v1/agents/${t.agentId}`, admin, { status: 'suspended' })
     expect(suspended.status).toBe(200)
     expect(await until(rejectedBy(b.url, token), 1000)).toBe(true)
+  })
+
+  it('a delegation revoked through A: B refuses the exchange and the delegated access token within 1 s', async () => {
+    const admin = await api(a.url).token(ADMIN_ID, ADMIN_SECRET)
+    const scopes = ['agents:read', 'delegation:write']
+    const t = await provisionTenant(a.url, admin, 'mp-deleg', scopes)
+    const delegatee = await api(a.url).call('POST', '/api/v1/agents', admin, {
+      organizationId: t.organizationId,
+      name: 'mp-deleg-delegatee',
+      agentType: 'orchestrator',
+      version: '1.0.0',
+      capabilities: [],
+      owner: 'it',
+      deploymentEnv: 'production',
+      scopes,
+    })
+    expect(delegatee.status).toBe(201)
+    const delegateeId = String(delegatee.body?.['agentId'])
+    const cred = await api(a.url).call('POST', `/api/v1/agents/${delegateeId}/credentials`, admin, {})
+    const actor = { id: String(cred.body?.['clientId']), secret: String(cred.body?.['clientSecret']) }
+    const actorToken = await api(b.url).token(actor.id, actor.secret)
+    const delegatorToken = await api(a.url).token(t.clientId, t.clientSecret)
+    const created = await api(a.url).call('POST', '/oauth2/token/delegate', delegatorToken, { delegateeAgentId: delegateeId, scopes: ['agents:read'], ttlSeconds: 600 })
+    expect(created.status).toBe(201)
+    const exchange = () =>
+      api(b.url).form(
+        '/oauth2/token',
+        {
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token: String(created.body?.['delegationToken']),
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          actor_token: actorToken,
+          actor_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        },
+        actor,
+      )
+    // B reads the live chain (and remembers it) for the exchange and for calls with its token.
+    const exchanged = await exchange()
+    expect(exchanged.status).toBe(200)
+    const delegated = String(exchanged.body?.['access_token'])
+    expect((await exchange()).status).toBe(200)
+    expect((await api(b.url).call('GET', '/agent-info', delegated)).status).toBe(200)
+    const revoked = await api(a.url).call('DELETE', `/oauth2/token/delegate/${String(created.body?.['chainId'])}`, delegatorToken)
+    expect(revoked.status).toBe(204)
+    const refused = async () => (await exchange()).status === 400 && (await rejectedBy(b.url, delegated)())
+    expect(await until(refused, 1000)).toBe(true)
+    expect((await exchange()).body).toMatchObject({ error: 'invalid_grant' })
   })
 
   it('an agent key removed or an agent suspended through A: B refuses its private_key_jwt assertions within 1 s', async () => {

@@ -21,6 +21,8 @@ import type { PgliteInitCommand } from './pglite-start.js'
 export interface PgliteQueryable {
   readonly waitReady: Promise<void>
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>
+  /** Runs statements without parameters over the simple protocol (transaction control): cheaper than `query`. */
+  exec(sql: string): Promise<unknown>
 }
 
 /** A PGlite database owned by a worker thread. */
@@ -173,7 +175,7 @@ export function openPgliteWorker(dataDir: string | undefined, options: PgliteWor
   // Observed here so that a failed start is not an unhandled rejection before anyone awaits it.
   waitReady.catch(() => undefined)
 
-  const send = async (msg: { sql?: string; params?: unknown[]; close?: boolean }): Promise<Reply> => {
+  const send = async (msg: { sql?: string; params?: unknown[]; exec?: string; close?: boolean }): Promise<Reply> => {
     await waitReady
     if (dead !== undefined) throw dead
     const id = nextId++
@@ -193,6 +195,11 @@ export function openPgliteWorker(dataDir: string | undefined, options: PgliteWor
       const reply = await send({ sql, params })
       if (reply.error !== undefined) throw new PgliteWorkerError(reply.error)
       return { rows: (reply.rows ?? []) as T[], ...(reply.affectedRows === undefined ? {} : { affectedRows: reply.affectedRows }) }
+    },
+    async exec(sql: string) {
+      if (closed) throw new Error('PGlite is closed')
+      const reply = await send({ exec: sql })
+      if (reply.error !== undefined) throw new PgliteWorkerError(reply.error)
     },
     async close() {
       if (closed) return

@@ -7,7 +7,7 @@
  * A data directory without a database is first created by this same file run as a child process
  * (`node pglite-worker.js --initialize-data-dir <dir> <shared_buffers>`), see `initializeDataDir`.
  *
- * Messages in: `{ id, sql, params }` and `{ id, close: true }`. Out: `{ ready: true }` or
+ * Messages in: `{ id, sql, params }`, `{ id, exec }` (statements without parameters, simple protocol) and `{ id, close: true }`. Out: `{ ready: true }` or
  * `{ ready: false, error }` once, then `{ id, rows, affectedRows }` or `{ id, error }` per message.
  *
  * @module
@@ -34,6 +34,7 @@ interface Request {
   id: number
   sql?: string
   params?: unknown[]
+  exec?: string
   close?: boolean
 }
 
@@ -81,6 +82,11 @@ async function main(): Promise<void> {
         return
       }
       try {
+        if (msg.exec !== undefined) {
+          await db.exec(msg.exec)
+          port.postMessage({ id: msg.id, rows: [], affectedRows: undefined })
+          return
+        }
         const result = await db.query(msg.sql ?? '', msg.params ?? [])
         port.postMessage({ id: msg.id, rows: result.rows, affectedRows: result.affectedRows })
       } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
-import type { Idp, RequestContext } from '../src/index.js'
+import { createMemoryStorage, type Idp, type RequestContext, type Storage } from '../src/index.js'
 import { agentInput, basic, ctxFor, setup, tokenFor } from './helpers.js'
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -20,9 +20,9 @@ interface Member {
   ctx: RequestContext
 }
 
-async function world() {
+async function world(storage?: Storage) {
   let now = new Date('2025-06-01T12:00:00.000Z')
-  const { idp, admin } = await setup({ clock: () => now })
+  const { idp, admin } = await setup({ clock: () => now, ...(storage === undefined ? {} : { storage }) })
   const org = await idp.organizations.create(admin, { name: 'Acme', slug: 'acme' })
   const other = await idp.organizations.create(admin, { name: 'Other', slug: 'other' })
   const scopes = ['agents:read', 'agents:write', 'delegation:write', 'tokens:read', 'audit:read'] as const
@@ -231,5 +231,135 @@ describe('delegation (core, memory ports)', () => {
     expect((await idp.authenticate(tok)).agentId).toBe(A.agentId)
     await idp.agents.decommission(admin, A.agentId)
     await expect(idp.authenticate(tok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+  })
+})
+
+/**
+ * Memory storage whose plain (non-transactional) `delegations.lineage` reads are counted and can be
+ * held after reading, to interleave a change between a read and its use. Transactions (revocation,
+ * creation) use the inner storage's own repositories and are never held.
+ */
+function gatedStorage() {
+  const inner = createMemoryStorage()
+  const gate = { reads: 0, hold: undefined as Promise<void> | undefined, onHeld: undefined as (() => void) | undefined }
+  const storage: Storage = {
+    ...inner,
+    delegations: {
+      ...inner.delegations,
+      lineage: async (...args) => {
+        gate.reads++
+        const lineage = await inner.delegations.lineage(...args)
+        const hold = gate.hold
+        if (hold !== undefined) {
+          gate.hold = undefined
+          gate.onHeld?.()
+          await hold
+        }
+        return lineage
+      },
+    },
+  }
+  return { storage, gate }
+}
+
+describe('delegation chains in the liveness memo', () => {
+  const setupChain = async () => {
+    const { storage, gate } = gatedStorage()
+    const w = await world(storage)
+    const d = await w.idp.delegation.create(w.A.ctx, { delegateeAgentId: w.B.agentId, scopes: ['agents:read', 'delegation:write'], ttlSeconds: 600, maxDepth: 2 })
+    const tok = (await exchange(w.idp, d.delegationToken, w.B)).access_token
+    return { ...w, gate, d, tok }
+  }
+
+  it('a burst of exchanges and calls with the delegated token reads the chain once; re-delegation reads it fresh', async () => {
+    const { idp, B, C, gate, d, tok } = await setupChain()
+    const before = gate.reads
+    for (let i = 0; i < 5; i++) {
+      await exchange(idp, d.delegationToken, B)
+      await idp.authenticate(tok)
+      await idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })
+    }
+    expect(gate.reads).toBe(before)
+    // A write (re-delegation) never trusts the memo.
+    await idp.delegation.create(await ctxFor(idp, tok), { delegateeAgentId: C.agentId, scopes: ['agents:read'], ttlSeconds: 60 })
+    expect(gate.reads).toBe(before + 1)
+  })
+
+  it('revoking a memoised chain rejects the next exchange and its delegated token at once', async () => {
+    const { idp, A, B, d, tok } = await setupChain()
+    expect((await idp.authenticate(tok)).agentId).toBe(A.agentId)
+    await idp.delegation.revoke(A.ctx, d.chainId)
+    expect(await reject(exchange(idp, d.delegationToken, B))).toBe('INVALID_GRANT')
+    await expect(idp.authenticate(tok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    expect(await idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: false, reason: 'revoked' })
+  })
+
+  it('revoking the parent of a memoised link (cascade) rejects the child chain at once', async () => {
+    const { idp, A, C, d, tok } = await setupChain()
+    const child = await idp.delegation.create(await ctxFor(idp, tok), { delegateeAgentId: C.agentId, scopes: ['agents:read'], ttlSeconds: 300 })
+    const childTok = (await exchange(idp, child.delegationToken, C)).access_token
+    await exchange(idp, child.delegationToken, C) // served from the memo
+    expect((await idp.authenticate(childTok)).claims.act).toEqual({ sub: C.agentId, act: { sub: d.delegateeAgentId } })
+    await idp.delegation.revoke(A.ctx, d.chainId)
+    expect(await reject(exchange(idp, child.delegationToken, C))).toBe('INVALID_GRANT')
+    await expect(idp.authenticate(childTok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    expect(await idp.delegation.verify(C.ctx, { delegationToken: child.delegationToken })).toMatchObject({ valid: false, reason: 'revoked' })
+  })
+
+  it('suspending the delegatee of a memoised chain rejects it at once', async () => {
+    const { idp, admin, A, B, d, tok } = await setupChain()
+    await idp.agents.update(admin, B.agentId, { status: 'suspended' })
+    expect(await reject(exchange(idp, d.delegationToken, B))).not.toBe('resolved')
+    await expect(idp.authenticate(tok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    expect(await idp.delegation.verify(A.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: false, reason: 'inactive' })
+  })
+
+  it('suspending the organization of a memoised chain rejects it at once', async () => {
+    const { idp, admin, org, A, B, d, tok } = await setupChain()
+    await idp.organizations.update(admin, org.organizationId, { status: 'suspended' })
+    expect(await reject(exchange(idp, d.delegationToken, B))).not.toBe('resolved')
+    await expect(idp.authenticate(tok)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+    expect(await idp.delegation.verify(A.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: false, reason: 'inactive' })
+  })
+
+  it('a root delegator losing a scope narrows the next exchange at once', async () => {
+    const { idp, admin, A, B, d } = await setupChain()
+    expect((await exchange(idp, d.delegationToken, B, { scope: 'delegation:write' })).scope).toBe('delegation:write')
+    await idp.agents.update(admin, A.agentId, { scopes: ['agents:read'] })
+    expect(await reject(exchange(idp, d.delegationToken, B, { scope: 'delegation:write' }))).toBe('INVALID_SCOPE')
+  })
+
+  it('a memoised chain still stops at its expiry', async () => {
+    const { storage, gate } = gatedStorage()
+    const { idp, A, B, advance } = await world(storage)
+    const d = await idp.delegation.create(A.ctx, { delegateeAgentId: B.agentId, scopes: ['agents:read'], ttlSeconds: 120 })
+    advance(119.8)
+    const actor = { ...B, token: await tokenFor(idp, B.clientId, B.clientSecret) }
+    expect((await exchange(idp, d.delegationToken, actor)).scope).toBe('agents:read')
+    const reads = gate.reads
+    expect(await idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: true })
+    expect(gate.reads).toBe(reads) // served from the memo
+    // 300 ms later, well within the memo's TTL, but past the chain's expiresAt.
+    advance(0.3)
+    expect(await idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: false, reason: 'expired' })
+    expect(await reject(exchange(idp, d.delegationToken, actor))).toBe('INVALID_GRANT')
+    expect(gate.reads).toBe(reads)
+  })
+
+  it('a chain read that started before a revocation cannot re-populate the memo', async () => {
+    const { storage, gate } = gatedStorage()
+    const { idp, A, B } = await world(storage)
+    const d = await idp.delegation.create(A.ctx, { delegateeAgentId: B.agentId, scopes: ['agents:read'], ttlSeconds: 600 })
+    let release = () => {}
+    gate.hold = new Promise<void>((resolve) => (release = resolve))
+    const held = new Promise<void>((resolve) => (gate.onHeld = resolve))
+    // The read finds the chain live, then waits while the revocation commits and is announced.
+    const stale = idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })
+    await held
+    await idp.delegation.revoke(A.ctx, d.chainId)
+    release()
+    expect(await stale).toMatchObject({ valid: true })
+    expect(await idp.delegation.verify(B.ctx, { delegationToken: d.delegationToken })).toMatchObject({ valid: false, reason: 'revoked' })
+    expect(await reject(exchange(idp, d.delegationToken, B))).toBe('INVALID_GRANT')
   })
 })

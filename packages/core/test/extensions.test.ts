@@ -19,6 +19,7 @@ import {
   type IssuedTokenDetails,
   type MemoryJournal,
 } from '../src/index.js'
+import { NUDGE_DELAY_MS } from '../src/audit/consume-audit.js'
 import { narrowScopes } from '../src/oauth/narrow-scopes.js'
 import { ADMIN_SECRET, agentInput, basic, ctxFor, setup, tokenFor } from './helpers.js'
 
@@ -417,8 +418,8 @@ describe('the audit outbox', () => {
     const spanMs = Date.now() - started
     await consumer.drain()
     expect(batches.reduce((a, b) => a + b, 0)).toBe(40)
-    // At most one pass per gathering delay (50 ms) over the span, plus the first and the drain.
-    expect(batches.length).toBeLessThanOrEqual(Math.ceil(spanMs / 50) + 2)
+    // At most one pass per gathering delay over the span, plus the first and the drain.
+    expect(batches.length).toBeLessThanOrEqual(Math.ceil(spanMs / NUDGE_DELAY_MS) + 2)
     await consumer.stop()
   })
 

@@ -176,7 +176,14 @@ export function createStripeService(options: StripeOptions, api: () => Extension
     },
 
     async portal(ctx) {
-      const customer = await ensureCustomer(ctx.auth.organizationId)
+      // Only an organization that has been to Checkout has a Stripe customer to manage; one whose
+      // plan was set by an operator (the platform organization, say) gets a clear refusal, and no
+      // Stripe customer is created for it.
+      const existing = await billingRepository(api().storage).customer(ctx.auth.organizationId)
+      if (existing === null) {
+        throw billingError('BILLING_PLAN_UNAVAILABLE', 'The organization has no Stripe subscription to manage: its plan was not bought through Stripe Checkout')
+      }
+      const customer = existing.stripeCustomerId
       try {
         const session = await stripe.billingPortal.sessions.create(
           { customer, return_url: options.portalReturnUrl },

@@ -40,19 +40,25 @@ export function createAuditConsumerRepository(db: Kysely<Database>): AuditConsum
     claim: (consumerId, organizationId) =>
       guard(async () => {
         if (!db.isTransaction) throw new IdpError('INTERNAL', 'auditConsumers.claim() must run inside transaction()')
-        await db
-          .insertInto('audit_consumers')
-          .values({ consumer_id: consumerId, organization_id: organizationId, position: 0, updated_at: new Date(0) })
-          .onConflict((oc) => oc.columns(['consumer_id', 'organization_id']).doNothing())
-          .execute()
-        const row = await db
-          .selectFrom('audit_consumers')
-          .select('position')
-          .where('consumer_id', '=', consumerId)
-          .where('organization_id', '=', organizationId)
-          .forUpdate()
-          .skipLocked()
-          .executeTakeFirst()
+        const lock = () =>
+          db
+            .selectFrom('audit_consumers')
+            .select('position')
+            .where('consumer_id', '=', consumerId)
+            .where('organization_id', '=', organizationId)
+            .forUpdate()
+            .skipLocked()
+            .executeTakeFirst()
+        // The cursor row exists after the first pass: one statement then. Missing or locked by
+        // another process: create it if missing, and try once more.
+        const row =
+          (await lock()) ??
+          (await db
+            .insertInto('audit_consumers')
+            .values({ consumer_id: consumerId, organization_id: organizationId, position: 0, updated_at: new Date(0) })
+            .onConflict((oc) => oc.columns(['consumer_id', 'organization_id']).doNothing())
+            .execute()
+            .then(lock))
         return row === undefined ? null : int8(row.position)
       }),
 

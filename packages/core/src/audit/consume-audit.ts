@@ -21,7 +21,7 @@ import { withAudit } from './with-audit.js'
 
 const ORGS_PER_PASS = 100
 /** How long nudges (commits in this process) gather before the pass they share. */
-export const NUDGE_DELAY_MS = 50
+export const NUDGE_DELAY_MS = 200
 
 /**
  * Starts a consumer.
@@ -36,7 +36,7 @@ export function consumeAudit<A extends AuditAction>(
   handler: ConsumeHandler<A>,
   options: ConsumeOptions<A> = {},
 ): AuditConsumer {
-  const batchSize = options.batchSize ?? 100
+  const batchSize = options.batchSize ?? 500
   const wanted: ReadonlySet<string> = options.actions === undefined ? deps.registry.auditActions : new Set(options.actions)
   const log = deps.log.child({ consumer: consumerId })
   let stopped = false

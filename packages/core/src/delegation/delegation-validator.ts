@@ -20,7 +20,7 @@ import { invalidClient } from '../oauth/client-auth.js'
 import { ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE } from '../oauth/grants/token-exchange.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'
 import { isTokenLive, verifyAccessTokenSignature } from '../tokens/verify-access-token.js'
-import { actClaim, chainSummary, delegationStatus } from './delegation-chain.js'
+import { actClaim, chainSummary, recallDelegationStatus } from './delegation-chain.js'
 
 
 const invalidGrant = (detail: string) => new IdpError('INVALID_GRANT', detail)
@@ -66,7 +66,7 @@ export function createDelegationValidator(issuer: string, depsOf: () => Deps): S
       }
       // may_act (RFC 8693 §4.4): only the named delegatee may exchange the delegation.
       if (subject.may_act.sub !== agent.agentId) throw invalidGrant('This delegation was not issued to the actor')
-      const { state, lineage } = await delegationStatus(deps, orgId, subject.jti)
+      const { state, lineage, agents } = await recallDelegationStatus(deps, orgId, subject.jti)
       const link = lineage.at(-1)
       const root = lineage[0]
       if (state !== 'live' || link === undefined || root === undefined) {
@@ -74,8 +74,9 @@ export function createDelegationValidator(issuer: string, depsOf: () => Deps): S
       }
       if (link.delegateeAgentId !== agent.agentId) throw invalidGrant('This delegation was not issued to the actor')
 
-      // The root delegator may have lost scopes since it delegated: never issue more than it holds now.
-      const principal = await deps.storage.agents.find(orgId, root.delegatorAgentId)
+      // The root delegator may have lost scopes since it delegated: never issue more than it holds now
+      // (as read with the live chain: a scope change is audited, so it also ends a memoised read).
+      const principal = agents?.find((a) => a.agentId === root.delegatorAgentId) ?? (await deps.storage.agents.find(orgId, root.delegatorAgentId))
       if (principal === null) throw invalidGrant('The delegation is inactive')
       const grantable = link.scopes.filter((s) => principal.scopes.includes(s))
       const scopes = api.narrowScopes(req.param('scope'), grantable)

@@ -1,7 +1,9 @@
 /**
  * `DELETE /oauth2/token/delegate/{chainId}` (SPEC §8): revokes a link and, atomically, every
- * sub-delegation below it. Tokens obtained through any of them fail the liveness check from then on
- * (the check reads the stored chain on every use). Ancestors and sibling links are untouched.
+ * sub-delegation below it. Tokens obtained through any of them fail the liveness check from then on:
+ * the check reads the stored chain, or the liveness memo's copy of a live one, which the
+ * `delegation.revoked` event (one for the whole cascade) clears in this process before the response
+ * and announces to the others. Ancestors and sibling links are untouched.
  *
  * @module
  */

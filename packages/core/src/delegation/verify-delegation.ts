@@ -11,7 +11,7 @@ import type { RequestContext } from '../context.js'
 import { validate } from '../internal/validate.js'
 import { VerifyDelegationBody, type DelegationVerificationView } from './delegation-schemas.js'
 import { readDelegationToken } from '../tokens/delegation-token.js'
-import { delegationStatus } from './delegation-chain.js'
+import { recallDelegationStatus } from './delegation-chain.js'
 
 /**
  * Verifies a delegation token against the stored chain.
@@ -28,7 +28,7 @@ export async function verifyDelegation(
   const body = validate(VerifyDelegationBody, input)
   const claims = await readDelegationToken(deps, body.delegationToken)
   if (claims === null || claims.organization_id !== ctx.auth.organizationId) return { valid: false, reason: 'invalid' }
-  const { state, lineage } = await delegationStatus(deps, ctx.auth.organizationId, claims.jti)
+  const { state, lineage } = await recallDelegationStatus(deps, ctx.auth.organizationId, claims.jti)
   const link = lineage.at(-1)
   if (state === 'missing' || link === undefined) return { valid: false, reason: 'invalid' }
   return {

@@ -249,7 +249,7 @@ export interface ExtensionHooks {
 export interface ConsumeOptions<A extends AuditAction = AuditAction> {
   /** Only these actions reach the handler (the cursor still moves past the others). @default every action this IdP knows */
   actions?: readonly A[]
-  /** Most events per handler call. @default 100 */
+  /** Most events per handler call. @default 500 */
   batchSize?: number
   /** How often the consumer polls when nothing nudges it (commits in this process do). @default 1000 */
   pollIntervalMs?: number

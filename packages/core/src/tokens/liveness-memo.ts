@@ -11,12 +11,16 @@
  * - publish/subscribe is best effort, so an entry also expires after {@link LIVENESS_TTL_MS} of real
  *   time, or as soon as the IdP clock has moved by as much (tests with a fake clock).
  * A generation counter keeps a check that started before a change from re-populating the memo after
- * it. Delegated tokens (whose liveness follows a whole chain) are never memoised.
+ * it. A delegated token's own liveness is not memoised as a whole ({@link livenessKey}): its chain
+ * is, below.
  *
  * The same memo, under the same rules, holds the records that client authentication reads
  * ({@link recallLookup}, {@link rememberLookup}): a client's credential, agent and organization,
  * an agent key. Only records found usable are remembered; a change to any of them is audited, so
- * it clears them like a liveness change.
+ * it clears them like a liveness change. It also holds delegation chains found live
+ * (`delegation:<org>\0<chainId>`, see `delegation/delegation-chain.ts`): every change that ends a
+ * chain is audited (`delegation.revoked` with its cascade, agent and organization status), and
+ * expiry, the one that is not, is recomputed from the remembered lineage on every read.
  *
  * @module
  */
@@ -38,7 +42,9 @@ const QUIET: ReadonlySet<AuditAction> = new Set<AuditAction>(['token.issued', 't
 
 /** The memo key of a token's liveness, or `undefined` when it must not be memoised. */
 export function livenessKey(c: AccessTokenClaims): string | undefined {
-  // Delegated and extension-bound tokens follow state whose changes this memo does not hear of.
+  // Extension-bound tokens follow state whose changes this memo does not hear of. Delegated tokens
+  // are checked in full each time, but their chain (the costly part) comes from the chain memo,
+  // which re-judges expiry against the clock on every read; a token-level entry would not.
   if (c.delegation_id !== undefined || c.ext_binding !== undefined) return undefined
   return `${c.organization_id}\u0000${c.sub}\u0000${c.jti}\u0000${c.credential_id ?? ''}\u0000${String(c.credential_generation ?? '')}\u0000${c.agent_key_id ?? ''}`
 }
