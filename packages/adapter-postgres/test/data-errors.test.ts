@@ -6,21 +6,12 @@
  *
  * @see issue 10, finding 9
  */
-import { isIdpError, type IdpError, type Storage } from '@sentryagent/core'
+import type { Storage } from '@sentryagent/core'
 import { serviceReachable } from '@sentryagent/core/testing'
 import { describe, expect, it } from 'vitest'
 import { sharedPgliteFixtures } from '../src/internal/shared-pglite.js'
 import { probePostgres, sharedPostgresFixtures } from './postgres-fixture.js'
-
-async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
-  try {
-    await promise
-  } catch (err) {
-    if (isIdpError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
-}
+import { rejection } from './rejection.js'
 
 // One migrated database (PostgreSQL: schema) per target, emptied before each test (see contract.test.ts).
 const targets: Array<{ name: string; open(): Promise<{ storage: Storage; teardown(): Promise<void> }> }> = [

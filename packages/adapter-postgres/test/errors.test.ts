@@ -1,12 +1,13 @@
 import { createServer } from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import { randomUUID } from 'node:crypto'
-import { isIdpError, linkAuditEvent, type IdpError } from '@sentryagent/core'
+import { linkAuditEvent } from '@sentryagent/core'
 import { serviceReachable } from '@sentryagent/core/testing'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { createPgliteStorage, createPostgresStorage } from '../src/index.js'
 import { DATABASE_URL, adminQuery, probePostgres, randomSchema } from './postgres-fixture.js'
+import { rejection } from './rejection.js'
 
 /** A local TCP port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -16,16 +17,6 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
-  try {
-    await promise
-  } catch (err) {
-    if (isIdpError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('error mapping', () => {

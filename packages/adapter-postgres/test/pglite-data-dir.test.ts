@@ -12,16 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPgliteStorage, openPgliteWorker } from '../src/index.js'
 import { localDataDir } from '../src/internal/pglite-data-dir.js'
 import { DEFAULT_PGLITE_SHARED_BUFFERS, pgliteStartParams } from '../src/pglite-start.js'
-
-async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
-  try {
-    await promise
-  } catch (err) {
-    if (isIdpError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
-}
+import { rejection } from './rejection.js'
 
 function thrown(fn: () => unknown): IdpError<string> {
   try {

@@ -7,19 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { isIdpError, type IdpError } from '@sentryagent/core'
 import { describe, expect, it } from 'vitest'
 import { createPgliteStorage, openPgliteWorker } from '../src/index.js'
-
-async function rejection(promise: Promise<unknown>): Promise<IdpError<string>> {
-  try {
-    await promise
-  } catch (err) {
-    if (isIdpError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
-}
+import { rejection } from './rejection.js'
 
 const org = (id: string) => {
   const now = new Date()
