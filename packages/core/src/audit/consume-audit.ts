@@ -128,7 +128,7 @@ export function consumeAudit<A extends AuditAction>(
   }
   const timer = setInterval(poll, options.pollIntervalMs ?? 1000)
   timer.unref?.()
-  // Commits in this process nudge the consumer; nudges within a few ms share one pass.
+  // Commits in this process nudge the consumer; nudges within NUDGE_DELAY_MS share one pass.
   let nudged: ReturnType<typeof setTimeout> | undefined
   const off = deps.events.onAny(() => {
     if (running !== undefined) again ??= 'nudge'
