@@ -6,7 +6,7 @@
  */
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, TARGETS, api, provisionTenant, startOn, type Running } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, TARGETS, addAgent as addAgentWithCredential, api, provisionTenant, startOn, type Running } from './harness.js'
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const JWT = 'urn:ietf:params:oauth:token-type:jwt'
@@ -28,21 +28,7 @@ describe.each(TARGETS)('delegation on $name', (target) => {
   let A: Agent, B: Agent, C: Agent, D: Agent, X: Agent
 
   const addAgent = async (organizationId: string, name: string, scopes = SCOPES): Promise<Agent> => {
-    const agent = await http.call('POST', '/api/v1/agents', admin, {
-      organizationId,
-      name,
-      agentType: 'orchestrator',
-      version: '1.0.0',
-      capabilities: [],
-      owner: 'it',
-      deploymentEnv: 'production',
-      scopes,
-    })
-    expect(agent.status).toBe(201)
-    const agentId = String(agent.body?.['agentId'])
-    const cred = await http.call('POST', `/api/v1/agents/${agentId}/credentials`, admin, {})
-    const clientId = String(cred.body?.['clientId'])
-    const clientSecret = String(cred.body?.['clientSecret'])
+    const { agentId, clientId, clientSecret } = await addAgentWithCredential(server.url, admin, organizationId, name, scopes)
     return { agentId, clientId, clientSecret, token: await http.token(clientId, clientSecret) }
   }
   const delegate = (caller: string, body: Record<string, unknown>, prefix = '') =>

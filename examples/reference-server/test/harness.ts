@@ -142,6 +142,26 @@ export function api(base: string) {
   return { call, form, token }
 }
 
+/** Registers an agent (given scopes) in an existing organization with one credential; returns its id and the credential. */
+export async function addAgent(base: string, adminToken: string, organizationId: string, name: string, scopes: string[]) {
+  const { call } = api(base)
+  const agent = await call('POST', '/api/v1/agents', adminToken, {
+    organizationId,
+    name,
+    agentType: 'orchestrator',
+    version: '1.0.0',
+    capabilities: [],
+    owner: 'it',
+    deploymentEnv: 'production',
+    scopes,
+  })
+  if (agent.status !== 201) throw new Error(`agent: ${agent.status} ${JSON.stringify(agent.body)}`)
+  const agentId = String(agent.body?.['agentId'])
+  const cred = await call('POST', `/api/v1/agents/${agentId}/credentials`, adminToken, {})
+  if (cred.status !== 201) throw new Error(`credential: ${cred.status} ${JSON.stringify(cred.body)}`)
+  return { agentId, clientId: String(cred.body?.['clientId']), clientSecret: String(cred.body?.['clientSecret']) }
+}
+
 /** Creates an organization with one agent (given scopes) and a credential; returns their ids and secret. */
 export async function provisionTenant(base: string, adminToken: string, slug: string, scopes: string[]) {
   const { call } = api(base)

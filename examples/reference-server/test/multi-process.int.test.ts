@@ -13,7 +13,7 @@ import { serviceReachable } from '@sentryagent/core/testing'
 import { SignJWT, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, MASTER_KEY, api, freePort, provisionTenant } from './harness.js'
+import { ADMIN_ID, ADMIN_SECRET, DATABASE_URL, MASTER_KEY, addAgent, api, freePort, provisionTenant } from './harness.js'
 import { REDIS_URL, probeRedis, spawnServerOnPort, until, type OpsServerProcess } from './ops-fixtures.js'
 
 const pgUp = await serviceReachable('postgres', async () => {
@@ -105,20 +105,9 @@ describe.runIf(pgUp && redisUp)('two server processes on one PostgreSQL and one 
     const admin = await api(a.url).token(ADMIN_ID, ADMIN_SECRET)
     const scopes = ['agents:read', 'delegation:write']
     const t = await provisionTenant(a.url, admin, 'mp-deleg', scopes)
-    const delegatee = await api(a.url).call('POST', '/api/v1/agents', admin, {
-      organizationId: t.organizationId,
-      name: 'mp-deleg-delegatee',
-      agentType: 'orchestrator',
-      version: '1.0.0',
-      capabilities: [],
-      owner: 'it',
-      deploymentEnv: 'production',
-      scopes,
-    })
-    expect(delegatee.status).toBe(201)
-    const delegateeId = String(delegatee.body?.['agentId'])
-    const cred = await api(a.url).call('POST', `/api/v1/agents/${delegateeId}/credentials`, admin, {})
-    const actor = { id: String(cred.body?.['clientId']), secret: String(cred.body?.['clientSecret']) }
+    const delegatee = await addAgent(a.url, admin, t.organizationId, 'mp-deleg-delegatee', scopes)
+    const delegateeId = delegatee.agentId
+    const actor = { id: delegatee.clientId, secret: delegatee.clientSecret }
     const actorToken = await api(b.url).token(actor.id, actor.secret)
     const delegatorToken = await api(a.url).token(t.clientId, t.clientSecret)
     const created = await api(a.url).call('POST', '/oauth2/token/delegate', delegatorToken, { delegateeAgentId: delegateeId, scopes: ['agents:read'], ttlSeconds: 600 })
