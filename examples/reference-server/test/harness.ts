@@ -142,8 +142,11 @@ export function api(base: string) {
   return { call, form, token }
 }
 
-/** Registers an agent (given scopes) in an existing organization with one credential; returns its id and the credential. */
-export async function addAgent(base: string, adminToken: string, organizationId: string, name: string, scopes: string[]) {
+/**
+ * Registers an agent (given scopes; `fields` override the defaults) in an existing organization with
+ * one credential; returns its id and the credential.
+ */
+export async function addAgent(base: string, adminToken: string, organizationId: string, name: string, scopes: string[], fields: Record<string, unknown> = {}) {
   const { call } = api(base)
   const agent = await call('POST', '/api/v1/agents', adminToken, {
     organizationId,
@@ -154,12 +157,18 @@ export async function addAgent(base: string, adminToken: string, organizationId:
     owner: 'it',
     deploymentEnv: 'production',
     scopes,
+    ...fields,
   })
   if (agent.status !== 201) throw new Error(`agent: ${agent.status} ${JSON.stringify(agent.body)}`)
   const agentId = String(agent.body?.['agentId'])
   const cred = await call('POST', `/api/v1/agents/${agentId}/credentials`, adminToken, {})
   if (cred.status !== 201) throw new Error(`credential: ${cred.status} ${JSON.stringify(cred.body)}`)
-  return { agentId, clientId: String(cred.body?.['clientId']), clientSecret: String(cred.body?.['clientSecret']) }
+  return {
+    agentId,
+    credentialId: String(cred.body?.['credentialId']),
+    clientId: String(cred.body?.['clientId']),
+    clientSecret: String(cred.body?.['clientSecret']),
+  }
 }
 
 /** Creates an organization with one agent (given scopes) and a credential; returns their ids and secret. */
@@ -168,26 +177,10 @@ export async function provisionTenant(base: string, adminToken: string, slug: st
   const org = await call('POST', '/api/v1/organizations', adminToken, { name: slug, slug })
   if (org.status !== 201) throw new Error(`org: ${org.status} ${JSON.stringify(org.body)}`)
   const organizationId = String(org.body?.['organizationId'])
-  const agent = await call('POST', '/api/v1/agents', adminToken, {
-    organizationId,
-    name: `${slug}-agent`,
+  const { agentId, clientId, clientSecret, credentialId } = await addAgent(base, adminToken, organizationId, `${slug}-agent`, scopes, {
     email: `agent@${slug}.example`,
-    agentType: 'orchestrator',
-    version: '1.0.0',
     capabilities: ['documents:read'],
     owner: slug,
-    deploymentEnv: 'production',
-    scopes,
   })
-  if (agent.status !== 201) throw new Error(`agent: ${agent.status} ${JSON.stringify(agent.body)}`)
-  const agentId = String(agent.body?.['agentId'])
-  const cred = await call('POST', `/api/v1/agents/${agentId}/credentials`, adminToken, {})
-  if (cred.status !== 201) throw new Error(`credential: ${cred.status} ${JSON.stringify(cred.body)}`)
-  return {
-    organizationId,
-    agentId,
-    credentialId: String(cred.body?.['credentialId']),
-    clientId: String(cred.body?.['clientId']),
-    clientSecret: String(cred.body?.['clientSecret']),
-  }
+  return { organizationId, agentId, credentialId, clientId, clientSecret }
 }
