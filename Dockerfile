@@ -17,7 +17,7 @@ COPY packages ./packages
 COPY examples ./examples
 # Workspace manifest only (npm ci needs every workspace of the lock file; the site is not shipped).
 COPY docs-site/package.json ./docs-site/package.json
-# The server runs from TypeScript sources through tsx (a runtime dependency of the reference server).
+# The server runs from its TypeScript sources: tsx (a runtime dependency of the reference server) brings the esbuild that compiles them at start.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force \
   && mkdir -p /data && chown node:node /data
 COPY --from=console-ui /app/packages/plugin-console/dist/ui ./packages/plugin-console/dist/ui
@@ -25,4 +25,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--conditions=@sentryagent/source", "--import", "tsx", "examples/reference-server/src/server.ts"]
+# As `npm start`: the launcher compiles the sources at start (esbuild, tsx's copy), no loader stays in the process.
+CMD ["node", "examples/reference-server/start.mjs"]

@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { measure, type RequestSpec, type RunResult } from './lib/load.js'
 import { call, token } from './lib/http.js'
-import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
+import { freePort, REFERENCE_SERVER, startNodeProcess, type ServerProcess } from './lib/processes.js'
 import { seedAuditMix } from './lib/seed.js'
 
 const env = process.env
@@ -54,9 +54,9 @@ async function main(): Promise<void> {
   await sql.connect()
   const start = async (plugins: string): Promise<ServerProcess> => {
     const port = await freePort()
-    return startTsProcess(
+    return startNodeProcess(
       `ours postgres (PLUGINS=${plugins})`,
-      'examples/reference-server/src/server.ts',
+      REFERENCE_SERVER,
       {
         PORT: String(port),
         HOST: '127.0.0.1',

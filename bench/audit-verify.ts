@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { measure, medianOf, type RequestSpec, type RunResult } from './lib/load.js'
 import { basic, call, token } from './lib/http.js'
-import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
+import { freePort, REFERENCE_SERVER, startNodeProcess, type ServerProcess } from './lib/processes.js'
 import { seedAudit } from './lib/seed.js'
 
 const env = process.env
@@ -133,9 +133,9 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentidp-bench-verify-'))
   const schema = `bench_${randomBytes(4).toString('hex')}`
   const admin = { id: 'bench-admin', secret: randomBytes(32).toString('base64url') }
-  const server: ServerProcess = await startTsProcess(
+  const server: ServerProcess = await startNodeProcess(
     'ours postgres',
-    'examples/reference-server/src/server.ts',
+    REFERENCE_SERVER,
     {
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -16,7 +16,7 @@ import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
+import { freePort, REFERENCE_SERVER, startNodeProcess, type ServerProcess } from './lib/processes.js'
 import { provisionOurs } from './lib/scenarios.js'
 
 const env = process.env
@@ -76,9 +76,9 @@ async function startServer(config: string): Promise<Started> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentidp-bench-'))
   const admin = { id: 'bench-admin', secret: randomBytes(32).toString('base64url') }
   const schema = config === 'postgres' ? `bench_${randomBytes(4).toString('hex')}` : undefined
-  const server = await startTsProcess(
+  const server = await startNodeProcess(
     `ours ${config}`,
-    'examples/reference-server/src/server.ts',
+    REFERENCE_SERVER,
     {
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -15,7 +15,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { measure, medianOf, type LoadSettings, type RunResult } from './lib/load.js'
-import { freePort, startTsProcess, type ServerProcess } from './lib/processes.js'
+import { freePort, REFERENCE_SERVER, startNodeProcess, type ServerProcess } from './lib/processes.js'
 import { renderReport, type Row, type ScaleRow } from './lib/report.js'
 import { obtainToken, provisionOurs, requestFor, sendOnce, type ScenarioName, type Target } from './lib/scenarios.js'
 import { seedAgents, seedAudit } from './lib/seed.js'
@@ -41,7 +41,7 @@ async function startPeer(): Promise<{ server: ServerProcess; target: Target }> {
   const port = await freePort()
   const secret = randomBytes(24).toString('base64url')
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const server = await startTsProcess(
+  const server = await startNodeProcess(
     'peer oidc-provider',
     'bench/peer/oidc-provider-server.ts',
     { PORT: String(port), PEER_CLIENT_SECRET: secret, PEER_PKJWT_JWK: JSON.stringify(publicKey.export({ format: 'jwk' })), NODE_ENV: 'production' },
@@ -86,7 +86,7 @@ async function startOurs(config: string): Promise<{ server: ServerProcess; targe
     ...(schema === undefined ? {} : { DATABASE_URL, DATABASE_SCHEMA: schema }),
     ...(config === 'postgres-redis' ? { REDIS_URL, REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:` } : {}),
   }
-  const server = await startTsProcess(`ours ${config}`, 'examples/reference-server/src/server.ts', e, `http://127.0.0.1:${port}/health`)
+  const server = await startNodeProcess(`ours ${config}`, REFERENCE_SERVER, e, `http://127.0.0.1:${port}/health`)
   const target = await provisionOurs(server.url, admin).catch(async (err: unknown) => {
     await server.stop()
     throw err

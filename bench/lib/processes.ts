@@ -60,16 +60,18 @@ export async function cpuSeconds(pid: number): Promise<number> {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
+/** The reference server as `npm start` runs it (its launcher compiles the sources; no tsx left in the process). */
+export const REFERENCE_SERVER = 'examples/reference-server/start.mjs'
+
 /**
- * Starts a TypeScript entry point (relative to the repository root) with tsx and the source
- * condition; resolves once `ready` answers 2xx. `BENCH_CPU_PROF=<dir>` profiles it (`--cpu-prof`).
+ * Starts an entry point (relative to the repository root): a TypeScript one with tsx and the source
+ * condition, a JavaScript one as is; resolves once `ready` answers 2xx. `BENCH_CPU_PROF=<dir>`
+ * profiles it (`--cpu-prof`).
  */
-export async function startTsProcess(name: string, entry: string, env: Record<string, string>, readyUrl: string): Promise<ServerProcess> {
+export async function startNodeProcess(name: string, entry: string, env: Record<string, string>, readyUrl: string): Promise<ServerProcess> {
   const profDir = process.env['BENCH_CPU_PROF']
   const args = [
-    '--conditions=@sentryagent/source',
-    '--import',
-    'tsx',
+    ...(entry.endsWith('.ts') ? ['--conditions=@sentryagent/source', '--import', 'tsx'] : []),
     ...(profDir === undefined || profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     entry,
   ]

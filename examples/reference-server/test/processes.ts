@@ -1,12 +1,12 @@
 /**
  * Real server processes for integration tests that need more than one process or a hard kill:
- * `node --conditions=@sentryagent/source --import tsx src/server.ts`, exactly as `npm start` runs it.
+ * `node start.mjs` (the launcher that compiles the sources at start), exactly as `npm start` runs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ADMIN_ID, ADMIN_SECRET, MASTER_KEY, freePort } from './harness.js'
 
-const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+const LAUNCHER = fileURLToPath(new URL('../start.mjs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 export interface ServerProcess {
@@ -22,7 +22,7 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string>, options: { port?: number } = {}): Promise<ServerProcess> {
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, ['--conditions=@sentryagent/source', '--import', 'tsx', SERVER], {
+  const child = spawn(process.execPath, [LAUNCHER], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '',

@@ -106,13 +106,20 @@ function sourceWorkerEntry(): URL {
 }
 
 /**
+ * The worker's JavaScript only carries statements and rows between the two threads; all of them
+ * die young. V8's default young generation (3 × 16 MiB semi-spaces) let the thread hold ~50 MiB
+ * more under load for no measurable throughput (`bench/results/latest.md`).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 }
+
+/**
  * Starts the worker entry next to this module: `pglite-worker.js` when built; from the sources
  * (tests, `--import tsx`), `pglite-worker.ts` bundled to JavaScript (see {@link sourceWorkerEntry}),
  * without the parent's Node options (its `--import tsx`).
  */
 function startWorker(workerData: Record<string, unknown>): Worker {
-  if (!fromSources) return new Worker(workerEntry, { workerData })
-  return new Worker(sourceWorkerEntry(), { workerData, execArgv: [] })
+  if (!fromSources) return new Worker(workerEntry, { workerData, resourceLimits: WORKER_LIMITS })
+  return new Worker(sourceWorkerEntry(), { workerData, execArgv: [], resourceLimits: WORKER_LIMITS })
 }
 
 /**
