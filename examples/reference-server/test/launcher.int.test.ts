@@ -8,12 +8,10 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ADMIN_ID, ADMIN_SECRET, api } from './harness.js'
-import { spawnServer } from './processes.js'
+import { LAUNCHER, spawnServer } from './processes.js'
 
-const LAUNCHER = fileURLToPath(new URL('../start.mjs', import.meta.url))
 const dirs: string[] = []
 const scratch = async (name: string) => {
   const dir = await mkdtemp(join(tmpdir(), `launcher-${name}-`))

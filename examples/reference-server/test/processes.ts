@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ADMIN_ID, ADMIN_SECRET, MASTER_KEY, freePort } from './harness.js'
 
-const LAUNCHER = fileURLToPath(new URL('../start.mjs', import.meta.url))
+/** `npm start`'s entry. */
+export const LAUNCHER = fileURLToPath(new URL('../start.mjs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 export interface ServerProcess {
