@@ -5,6 +5,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -60,17 +61,31 @@ export async function cpuSeconds(pid: number): Promise<number> {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-/** The reference server as `npm start` runs it (its launcher compiles the sources; no tsx left in the process). */
-export const REFERENCE_SERVER = 'examples/reference-server/start.mjs'
+/**
+ * The reference server exactly as `npm start` runs it: the arguments that follow `node` in the root
+ * `package.json`'s `start` script (Node flags, then the launcher, which compiles the sources; no tsx
+ * is left in the process).
+ */
+export const REFERENCE_SERVER = npmStartArguments()
+
+function npmStartArguments(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts?: { start?: string } }
+  const start = manifest.scripts?.start ?? ''
+  if (!start.startsWith('node ')) throw new Error(`the start script is not \`node …\`: ${start}`)
+  return start.slice('node '.length).trim()
+}
 
 /**
- * Starts an entry point (relative to the repository root): a TypeScript one with tsx and the source
- * condition, a JavaScript one as is; resolves once `ready` answers 2xx. `BENCH_CPU_PROF=<dir>`
- * profiles it (`--cpu-prof`).
+ * Starts an entry point (relative to the repository root, optionally after Node flags, as in
+ * {@link REFERENCE_SERVER}): a TypeScript one with tsx and the source condition, a JavaScript one as
+ * is; resolves once `ready` answers 2xx. `BENCH_CPU_PROF=<dir>` profiles it (`--cpu-prof`).
  */
-export async function startNodeProcess(name: string, entry: string, env: Record<string, string>, readyUrl: string): Promise<ServerProcess> {
+export async function startNodeProcess(name: string, command: string, env: Record<string, string>, readyUrl: string): Promise<ServerProcess> {
   const profDir = process.env['BENCH_CPU_PROF']
+  const words = command.split(/\s+/)
+  const entry = words.at(-1) ?? ''
   const args = [
+    ...words.slice(0, -1),
     ...(entry.endsWith('.ts') ? ['--conditions=@sentryagent/source', '--import', 'tsx'] : []),
     ...(profDir === undefined || profDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]),
     entry,

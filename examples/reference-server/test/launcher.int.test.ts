@@ -5,9 +5,10 @@
  * SIGTERM still shuts it down cleanly.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ADMIN_ID, ADMIN_SECRET, api } from './harness.js'
 import { LAUNCHER, spawnServer } from './processes.js'
@@ -58,5 +59,20 @@ describe('npm start (start.mjs)', () => {
     expect(code).toBe(1)
     expect(out).toMatch(/^Failed to start: .+/m)
     expect(await launcherFiles(temp)).toEqual([])
+  })
+
+  it('is what both start scripts run, with the same Node flags', async () => {
+    // `npm start` at the root and in examples/reference-server must start the same server the same way.
+    const script = async (manifest: URL) => {
+      const { scripts } = JSON.parse(await readFile(manifest, 'utf8')) as { scripts: { start: string } }
+      const [node, ...args] = scripts.start.split(/\s+/)
+      expect(node).toBe('node')
+      return { flags: args.slice(0, -1), entry: resolve(dirname(fileURLToPath(manifest)), args.at(-1) ?? '') }
+    }
+    const root = await script(new URL('../../../package.json', import.meta.url))
+    const example = await script(new URL('../package.json', import.meta.url))
+    expect(root.entry).toBe(LAUNCHER)
+    expect(example).toEqual(root)
+    expect(root.flags).toContain('--max-old-space-size=1024')
   })
 })
