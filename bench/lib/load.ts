@@ -5,7 +5,7 @@
  * @module
  */
 import autocannon from 'autocannon'
-import type { ServerProcess } from './processes.js'
+import { machineCpu, type MachineCpu, type ServerProcess } from './processes.js'
 
 /** What a scenario sends: a fixed request, or a body made per request (fresh assertions). */
 export interface RequestSpec {
@@ -27,6 +27,8 @@ export interface RunResult {
   rssMiB: number
   /** Server CPU time per request in ms (process CPU seconds over the measured run / requests). */
   cpuMsPerRequest: number
+  /** The whole machine's CPU time per request in ms over the measured run, and its load generator's, PostgreSQL's and Redis's shares. */
+  machineMsPerRequest: MachineCpu
 }
 
 /** Load settings, from the environment of `bench/run.ts`. */
@@ -56,11 +58,18 @@ function fire(url: string, spec: RequestSpec, connections: number, duration: num
 /** Warm-up, then a measured run; RSS read right after. */
 export async function measure(server: ServerProcess, spec: RequestSpec, connections: number, settings: LoadSettings): Promise<RunResult> {
   if (settings.warmupSeconds > 0) await fire(server.url, spec, connections, settings.warmupSeconds)
-  const cpuBefore = await server.cpuSeconds()
+  const [cpuBefore, machineBefore] = [await server.cpuSeconds(), await machineCpu()]
   const r = await fire(server.url, spec, connections, settings.durationSeconds)
-  const cpuAfter = await server.cpuSeconds()
+  const [cpuAfter, machineAfter] = [await server.cpuSeconds(), await machineCpu()]
+  const perRequest = (seconds: number) => (r.requests.total > 0 ? (seconds * 1000) / r.requests.total : Number.NaN)
   return {
-    cpuMsPerRequest: r.requests.total > 0 ? ((cpuAfter - cpuBefore) * 1000) / r.requests.total : Number.NaN,
+    cpuMsPerRequest: perRequest(cpuAfter - cpuBefore),
+    machineMsPerRequest: {
+      machine: perRequest(machineAfter.machine - machineBefore.machine),
+      loadGenerator: perRequest(machineAfter.loadGenerator - machineBefore.loadGenerator),
+      postgres: perRequest(machineAfter.postgres - machineBefore.postgres),
+      redis: perRequest(machineAfter.redis - machineBefore.redis),
+    },
     rps: r.requests.total / r.duration,
     p50: r.latency.p50,
     p99: r.latency.p99,

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -57,6 +57,38 @@ export async function cpuSeconds(pid: number): Promise<number> {
   } catch {
     return Number.NaN
   }
+}
+
+/** Where the machine's CPU went, in seconds so far (cumulative counters; subtract two readings). */
+export interface MachineCpu {
+  /** Every core's non-idle time (`/proc/stat`): all processes and the kernel. */
+  machine: number
+  /** This process (the load generator: autocannon runs in it). */
+  loadGenerator: number
+  /** Every process named `postgres` (the server and its backends) on this machine. */
+  postgres: number
+  /** Every process named `redis-server` on this machine. */
+  redis: number
+}
+
+/** Reads {@link MachineCpu}; the fields are NaN where `/proc` is unavailable (not Linux). */
+export async function machineCpu(): Promise<MachineCpu> {
+  const generator = process.cpuUsage()
+  const services = { postgres: 0, redis: 0 }
+  let machine = Number.NaN
+  try {
+    // cpu  user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
+    const total = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+    machine = total.reduce((sum, ticks, i) => (i === 3 || i === 4 || i > 7 ? sum : sum + ticks), 0) / 100
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim()
+      const service = comm === 'postgres' ? 'postgres' : comm === 'redis-server' ? 'redis' : undefined
+      if (service !== undefined) services[service] += (await cpuSeconds(Number(pid))) || 0
+    }
+  } catch {
+    return { machine: Number.NaN, loadGenerator: Number.NaN, postgres: Number.NaN, redis: Number.NaN }
+  }
+  return { machine, loadGenerator: (generator.user + generator.system) / 1e6, ...services }
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
