@@ -33,10 +33,27 @@ function toResult(policy: RateLimitPolicy, res: RateLimiterRes | null, allowed: 
   }
 }
 
+/**
+ * The count and remaining time of a rate-limiter-flexible window key, `null` when no window is open.
+ * Read with two plain commands rather than rate-limiter-flexible's `get()`, a MULTI transaction:
+ * plain commands are auto-pipelined with every concurrent request's, so a peek on each token request
+ * adds no write of its own. A read needs no atomicity: a window that ends between the two commands
+ * reads as ended (PTTL -2) or, at worst, as its last count for an instant.
+ */
+async function readWindow(conn: RedisConnection, windowKey: string): Promise<{ consumed: number; pttl: number } | null> {
+  // As the limiter's own `rejectIfRedisNotReady`: fail over at once while reconnecting.
+  if (conn.client.status !== 'ready') throw new Error(`Redis is not ready (${conn.client.status})`)
+  const [count, pttl] = await Promise.all([conn.client.get(windowKey), conn.client.pttl(windowKey)])
+  const consumed = Number(count)
+  if (count === null || pttl === -2 || !Number.isSafeInteger(consumed)) return null
+  return { consumed, pttl }
+}
+
 function createLimiter(conn: RedisConnection, policy: RateLimitPolicy): RateLimiter {
   const problems = rateLimitPolicyProblems(policy)
   if (problems.length > 0) throw new IdpError('CONFIG_INVALID', problems.join('; '))
   const failMode = policy.failMode ?? 'insurance'
+  const insurance = failMode === 'insurance' ? new RateLimiterMemory({ points: policy.points, duration: policy.durationSeconds }) : undefined
   const limiter = new RateLimiterRedis({
     storeClient: conn.client,
     keyPrefix: `${conn.prefix}rl:${policy.name}`,
@@ -44,9 +61,7 @@ function createLimiter(conn: RedisConnection, policy: RateLimitPolicy): RateLimi
     duration: policy.durationSeconds,
     // Not ready (reconnecting) → fail over at once instead of waiting.
     rejectIfRedisNotReady: true,
-    ...(failMode === 'insurance'
-      ? { insuranceLimiter: new RateLimiterMemory({ points: policy.points, duration: policy.durationSeconds }) }
-      : {}),
+    ...(insurance === undefined ? {} : { insuranceLimiter: insurance }),
   })
 
   const backendFailed = (err: unknown): RateLimitResult => {
@@ -68,14 +83,19 @@ function createLimiter(conn: RedisConnection, policy: RateLimitPolicy): RateLimi
     },
     async peek(key) {
       await conn.firstReady()
+      let window: { consumed: number; pttl: number } | null
       try {
-        const res = await limiter.get(key)
-        if (res === null) return toResult(policy, null, true)
-        return toResult(policy, res, res.consumedPoints < policy.points)
+        window = await readWindow(conn, limiter.getKey(key))
       } catch (err) {
-        if (err instanceof RateLimiterRes) return toResult(policy, err, false)
-        return backendFailed(err)
+        // As rate-limiter-flexible's own reads do: while Redis is away, the insurance limiter (which
+        // counted the consumptions meanwhile) answers.
+        if (insurance === undefined) return backendFailed(err)
+        const res = await insurance.get(key)
+        return res === null ? toResult(policy, null, true) : toResult(policy, res, res.consumedPoints < policy.points)
       }
+      if (window === null) return toResult(policy, null, true)
+      const res = new RateLimiterRes(Math.max(0, policy.points - window.consumed), window.pttl, window.consumed, false)
+      return toResult(policy, res, window.consumed < policy.points)
     },
     async reset(key) {
       await conn.firstReady()

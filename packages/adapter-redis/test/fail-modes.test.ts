@@ -46,9 +46,14 @@ describe.runIf(redisServerInstalled)('redis outage and recovery', () => {
       expect((await insured.consume('c')).allowed).toBe(true)
       expect((await insured.consume('c')).allowed).toBe(true)
       expect((await insured.consume('c')).allowed).toBe(false)
+      // …and a peek reads that in-process count (a brute-force gate stays shut during the outage).
+      expect(await insured.peek('c')).toMatchObject({ allowed: false, remaining: 0, limit: 2 })
+      expect(await insured.peek('untouched')).toMatchObject({ allowed: true, remaining: 2 })
       // open: allowed; closed: 503
       expect((await open.consume('k')).allowed).toBe(true)
+      expect((await open.peek('k')).allowed).toBe(true)
       await expect(closed.consume('k')).rejects.toSatisfy((e) => isIdpError(e, 'DEPENDENCY_UNAVAILABLE'))
+      await expect(closed.peek('k')).rejects.toSatisfy((e) => isIdpError(e, 'DEPENDENCY_UNAVAILABLE'))
 
       await redis.start()
       expect(await eventually(async () => (await store.ping(), true), 10_000)).toBe(true)

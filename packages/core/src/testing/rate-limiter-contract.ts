@@ -74,6 +74,12 @@ export function describeRateLimiterContract(name: string, setup: () => Promise<R
         expect((await b.consume('x')).allowed).toBe(true)
         const peeked = await b.peek('x')
         expect(peeked).toMatchObject({ allowed: true, remaining: 1, limit: 2 })
+        // When the open window ends.
+        expect(peeked.resetSeconds).toBeGreaterThan(0)
+        expect(peeked.resetSeconds).toBeLessThanOrEqual(60)
+        const refused = await a.peek('x')
+        expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 2 })
+        expect(refused.retryAfterSeconds).toBeGreaterThan(0)
         expect((await b.peek('x')).remaining).toBe(1)
         expect((await a.peek('x')).allowed).toBe(false)
         await a.reset('x')
