@@ -26,4 +26,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # As `npm start`: the launcher compiles the sources at start (esbuild, tsx's copy), no loader stays in the process.
+# Unlike `npm start`, no --max-old-space-size: in a container Node sizes the heap from the memory limit (NODE_OPTIONS overrides).
 CMD ["node", "examples/reference-server/start.mjs"]
