@@ -3,7 +3,7 @@
  * server (PostgreSQL when reachable): each `sentryagent` call is the CLI run from source.
  */
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, tempHome } from './cli-fixtures.js'
@@ -36,11 +36,12 @@ describe('quick-start walk-through with the CLI', () => {
   })
 
   it.runIf(jqPresent)('runs every step of the quick start successfully', async () => {
+    const home = await tempHome()
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', await cliWalkthrough()], {
       cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: await tempHome(), IDP: server.url, ADMIN_ID, ADMIN_SECRET },
+      env: { PATH: process.env['PATH'] ?? '', HOME: home, IDP: server.url, ADMIN_ID, ADMIN_SECRET },
       timeout: 180_000,
-    })
+    }).finally(() => rm(home, { recursive: true, force: true }))
     expect(stdout).toMatch(/"did": "did:web:127\.0\.0\.1%3A\d+:agents:/)
     expect(stdout).toMatch(/"active": true,\s+"sub": "/)
     expect(stdout).toContain('old secret rejected (exit 4)')
