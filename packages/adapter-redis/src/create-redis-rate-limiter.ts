@@ -34,19 +34,19 @@ function toResult(policy: RateLimitPolicy, res: RateLimiterRes | null, allowed: 
 }
 
 /**
- * The count and remaining time of a rate-limiter-flexible window key, `null` when no window is open.
- * Read with two plain commands rather than rate-limiter-flexible's `get()`, a MULTI transaction:
- * plain commands are auto-pipelined with every concurrent request's, so a peek on each token request
- * adds no write of its own. A read needs no atomicity: a window that ends between the two commands
- * reads as ended (PTTL -2) or, at worst, as its last count for an instant.
+ * The open window of a rate-limiter-flexible key, as its own `get()` reports it, or `null` when no
+ * window is open. Read with two plain commands rather than rate-limiter-flexible's `get()`, a MULTI
+ * transaction: plain commands are auto-pipelined with every concurrent request's, so a peek on each
+ * token request adds no write of its own. A read needs no atomicity: a window that ends between the
+ * two commands reads as ended (PTTL -2) or, at worst, as its last count for an instant.
  */
-async function readWindow(conn: RedisConnection, windowKey: string): Promise<{ consumed: number; pttl: number } | null> {
+async function readWindow(conn: RedisConnection, windowKey: string, points: number): Promise<RateLimiterRes | null> {
   // As the limiter's own `rejectIfRedisNotReady`: fail over at once while reconnecting.
   if (conn.client.status !== 'ready') throw new Error(`Redis is not ready (${conn.client.status})`)
   const [count, pttl] = await Promise.all([conn.client.get(windowKey), conn.client.pttl(windowKey)])
   const consumed = Number(count)
   if (count === null || pttl === -2 || !Number.isSafeInteger(consumed)) return null
-  return { consumed, pttl }
+  return new RateLimiterRes(Math.max(0, points - consumed), pttl, consumed, false)
 }
 
 function createLimiter(conn: RedisConnection, policy: RateLimitPolicy): RateLimiter {
@@ -83,19 +83,16 @@ function createLimiter(conn: RedisConnection, policy: RateLimitPolicy): RateLimi
     },
     async peek(key) {
       await conn.firstReady()
-      let window: { consumed: number; pttl: number } | null
+      let res: RateLimiterRes | null
       try {
-        window = await readWindow(conn, limiter.getKey(key))
+        res = await readWindow(conn, limiter.getKey(key), policy.points)
       } catch (err) {
         // As rate-limiter-flexible's own reads do: while Redis is away, the insurance limiter (which
         // counted the consumptions meanwhile) answers.
         if (insurance === undefined) return backendFailed(err)
-        const res = await insurance.get(key)
-        return res === null ? toResult(policy, null, true) : toResult(policy, res, res.consumedPoints < policy.points)
+        res = await insurance.get(key)
       }
-      if (window === null) return toResult(policy, null, true)
-      const res = new RateLimiterRes(Math.max(0, policy.points - window.consumed), window.pttl, window.consumed, false)
-      return toResult(policy, res, window.consumed < policy.points)
+      return res === null ? toResult(policy, null, true) : toResult(policy, res, res.consumedPoints < policy.points)
     },
     async reset(key) {
       await conn.firstReady()
