@@ -42,20 +42,13 @@ function serializeError(err: unknown): Record<string, unknown> {
  */
 function extendedQuery(sql: string, params: readonly unknown[]): Uint8Array {
   const { serialize } = protocol
-  const parts = [
+  return Buffer.concat([
     serialize.parse({ text: sql }),
     serialize.bind({ values: params.map((value) => pgUtils.prepareValue(value)) }),
     serialize.describe({ type: 'P' }),
     serialize.execute({}),
     serialize.sync(),
-  ]
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.byteLength
-  }
-  return out
+  ])
 }
 
 interface Request {
